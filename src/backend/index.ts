@@ -1,0 +1,3 @@
+export {setBackend} from './select';
+export type {BackendName, SetBackendOptions} from './select';
+export {registerWasmKernels} from './wasm';

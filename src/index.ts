@@ -1,0 +1,16 @@
+/**
+ * sparseland: unrolled sparse-coding networks for TensorFlow.js.
+ *
+ * `import * as sl from 'sparseland'`, then `await sl.backend.setBackend()` and
+ * `sl.layers.cscStage({...})`, as one writes `tf.layers.conv2d({...})`.
+ */
+import {registerFileSystem} from './io/file_system';
+
+registerFileSystem();
+
+export * as backend from './backend';
+export * as ops from './ops';
+export * as io from './io';
+export * as layers from '../layers';
+export * from '../layers/classes';
+export {version} from './version';

@@ -1,0 +1,1 @@
+export {FileSystemHandler, registerFileSystem} from './file_system';

@@ -1,0 +1,36 @@
+/**
+ * Power iteration for the Lipschitz constant `L = ‖A‖₂² = λ_max(AᵀA)` of `∇ ½‖x − A z‖²`.
+ *
+ * `u ← AᵀA u / ‖AᵀA u‖`, then `L ≈ ‖A u‖²` (the Rayleigh quotient, a lower bound that
+ * increases to `L`). Warm-started from the vector of a previous call, a few iterations per
+ * training step track `L` as the dictionary changes.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {DictionaryOperator} from './dictionary';
+
+export interface PowerIterationResult {
+  /** The estimate of `‖A‖₂²`, a scalar. */
+  value: tf.Scalar;
+  /** The unit-norm leading right singular vector estimate, to warm-start the next call. */
+  vector: tf.Tensor;
+}
+
+/**
+ * Runs `iterations` steps of power iteration on `AᵀA` from `start` (a code-shaped tensor with a
+ * batch axis of 1, e.g. `tf.randomNormal([1, ...op.codeShape(signalShape)])`).
+ */
+export function powerIteration(op: DictionaryOperator, start: tf.Tensor,
+                               iterations = 20): PowerIterationResult {
+  if (!Number.isInteger(iterations) || iterations < 1) {
+    throw new Error(`powerIteration: iterations must be a positive integer, got ${iterations}`);
+  }
+  return tf.tidy(() => {
+    let u = tf.div(start, tf.add(tf.norm(start), 1e-30));
+    for (let i = 0; i < iterations; i++) {
+      const v = op.adjoint(op.synthesis(u));
+      u = tf.div(v, tf.add(tf.norm(v), 1e-30));
+    }
+    const value = tf.sum(tf.square(op.synthesis(u))) as tf.Scalar;
+    return {value, vector: u};
+  });
+}
