@@ -6,3 +6,5 @@ export {normalizeAtoms} from './normalize';
 export {powerIteration} from './power_iteration';
 export type {PowerIterationResult} from './power_iteration';
 export {stopGradient} from './stop_gradient';
+export {ista, lassoObjective} from './solvers';
+export type {SolverOptions} from './solvers';
