@@ -1,1 +1,2 @@
 /** The layer classes, exported so that users can subclass them or test `instanceof`. */
+export {CscStage} from './csc_stage';

@@ -2,3 +2,4 @@
  * Factories for every sparseland layer, one per layer as `tf.layers.*` has them. Each line
  * re-exports the factory that sits beside its layer class.
  */
+export {cscStage} from './csc_stage';

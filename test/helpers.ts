@@ -55,8 +55,9 @@ export function expectNoLeak(fn: () => tf.Tensor | tf.Tensor[]): void {
  * arithmetic on the float32 results) at `samples` random coordinates of `x`.
  */
 export function expectGradientMatchesFiniteDifference(
-    f: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor, samples = 6, h = 1e-2, rtol = 5e-2): void {
-  const g = tf.grad(f)(x);
+    f: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor, samples = 6, h = 1e-2, rtol = 5e-2,
+    gradient: () => tf.Tensor = () => tf.grad(f)(x)): void {
+  const g = gradient();
   const gv = g.dataSync();
   assert.ok(gv.every(Number.isFinite), 'gradient has non-finite entries');
   const base = x.dataSync();
@@ -74,6 +75,24 @@ export function expectGradientMatchesFiniteDifference(
               `gradient at ${i}: autodiff ${gv[i]} vs finite difference ${fd}`);
   }
   g.dispose();
+}
+
+/**
+ * The same check for a weight: the gradient of `loss()` in `variable` (by `tf.variableGrads`)
+ * against central differences made by assigning perturbed values; the variable is restored.
+ */
+export function expectVariableGradientMatchesFiniteDifference(
+    loss: () => tf.Scalar, variable: tf.Variable, samples = 6, h = 1e-2, rtol = 5e-2): void {
+  const saved = variable.clone();
+  try {
+    expectGradientMatchesFiniteDifference((value) => {
+      variable.assign(value);
+      return loss();
+    }, saved, samples, h, rtol, () => tf.variableGrads(loss, [variable]).grads[variable.name]);
+  } finally {
+    variable.assign(saved);
+    saved.dispose();
+  }
 }
 
 /**

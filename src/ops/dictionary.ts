@@ -76,11 +76,20 @@ export class ConvDictionary implements DictionaryOperator {
   }
 
   codeShape(signalShape: number[]): number[] {
-    const [h, w] = signalShape;
     const [kh, kw, , cCode] = this.filters.shape;
-    const [sh, sw] = this.strides;
-    return this.padding === 'same'
-      ? [Math.ceil(h / sh), Math.ceil(w / sw), cCode]
-      : [Math.floor((h - kh) / sh) + 1, Math.floor((w - kw) / sw) + 1, cCode];
+    return [...convOutputSize(signalShape, [kh, kw], this.strides, this.padding), cCode];
   }
+}
+
+/**
+ * Spatial size `[H', W']` of `conv2d` output (the code) for a signal of spatial size
+ * `[H, W, ...]`: `ceil(H/s)` for 'same', `floor((H − k)/s) + 1` for 'valid'. Unknown (null)
+ * sizes stay null.
+ */
+export function convOutputSize<T extends number | null>(size: T[], kernelSize: [number, number],
+                                                        strides: [number, number],
+                                                        padding: ConvPadding): T[] {
+  return [0, 1].map((i) => (size[i] == null ? null : padding === 'same'
+    ? Math.ceil(size[i]! / strides[i])
+    : Math.floor((size[i]! - kernelSize[i]) / strides[i]) + 1)) as T[];
 }

@@ -1,6 +1,6 @@
 export {softThreshold, nonNegSoftThreshold, hardThreshold, elasticNetProx} from './thresholds';
 export type {Threshold} from './thresholds';
-export {DenseDictionary, ConvDictionary} from './dictionary';
+export {DenseDictionary, ConvDictionary, convOutputSize} from './dictionary';
 export type {DictionaryOperator, ConvPadding} from './dictionary';
 export {normalizeAtoms} from './normalize';
 export {powerIteration} from './power_iteration';

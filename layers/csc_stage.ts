@@ -1,0 +1,344 @@
+/**
+ * The convolutional sparse-coding stage (MATH.md §3).
+ */
+import * as tf from '@tensorflow/tfjs';
+import {ConvDictionary, ConvPadding, convOutputSize} from '../src/ops/dictionary';
+import {normalizeAtoms} from '../src/ops/normalize';
+import {powerIteration} from '../src/ops/power_iteration';
+import {stopGradient} from '../src/ops/stop_gradient';
+import {elasticNetProx} from '../src/ops/thresholds';
+import * as v from '../src/util/validate';
+
+const NAME = 'cscStage';
+
+export type CscAlgorithm = 'ista' | 'fista';
+export type CscStep = 'powerIteration' | 'learned';
+export type ThresholdShape = 'scalar' | 'perChannel';
+
+export interface CscStageLayerArgs {
+  /** Number of atoms `C_code` (channels of the code). Required unless `dictionary` is given. */
+  filters?: number;
+  /** Atom size: a number or `[kh, kw]`. Default 3. */
+  kernelSize?: number | [number, number];
+  /** Stride of the convolutional dictionary: a number or `[sh, sw]`. Default 1. */
+  strides?: number | [number, number];
+  /** `'same'` or `'valid'`. Default `'same'`. */
+  padding?: ConvPadding;
+  /** `K`, the number of unrolled iterations after the initial `prox(η Aᵀ x)`. Default 2. */
+  iterations?: number;
+  /** `'ista'` or `'fista'` (momentum between iterations). Default `'ista'`. */
+  algorithm?: CscAlgorithm;
+  /** `λ`, the initial ℓ1 weight. Default 0.1. */
+  lambda?: number;
+  /** `μ`, the ℓ2 (elastic-net) weight. Default 0. */
+  mu?: number;
+  /** Non-negative codes (`S⁺`, a ReLU) instead of the two-sided soft threshold. Default true. */
+  nonNeg?: boolean;
+  /** Scale every atom to unit ℓ2 norm in each forward pass. Default true. */
+  normalizeAtoms?: boolean;
+  /**
+   * `'powerIteration'`: `η = stepScale / L` with `L = ‖A‖²` by warm-started power iteration,
+   * refreshed each training step and held out of differentiation; `'learned'`: `η` is a
+   * trainable scalar initialised to `stepScale / L`. Default `'powerIteration'`.
+   */
+  step?: CscStep;
+  /** The factor of `1/L` in the step. Default 0.9. */
+  stepScale?: number;
+  /** Power-iteration steps per forward pass (warm-started from the previous pass). Default 2. */
+  powerIterations?: number;
+  /** `λ` as one scalar or one value per code channel. Default `'scalar'`. */
+  lambdaShape?: ThresholdShape;
+  /** Whether `λ` is learned (kept ≥ 0). Default true. */
+  trainableLambda?: boolean;
+  /** One dictionary for all iterations (true) or one per iteration (false). Default true. */
+  tied?: boolean;
+  /**
+   * Weight of the side loss `mean_batch ‖x − A z‖²` added to the model's loss during
+   * training (0 turns it off). Default 0.
+   */
+  reconstructionWeight?: number;
+  /** Initial dictionary `[kh, kw, C_img, C_code]`, copied into the weights. */
+  dictionary?: tf.Tensor4D;
+  /** Initializer of the dictionary when none is given. Default `'glorotNormal'`. */
+  kernelInitializer?: string;
+  /** Standard layer arguments: `inputShape`, `name`, `trainable`, ... */
+  inputShape?: (number | null)[];
+  batchInputShape?: (number | null)[];
+  name?: string;
+  trainable?: boolean;
+  dtype?: tf.DataType;
+}
+
+type Initializer = ReturnType<typeof tf.initializers.glorotNormal>;
+
+/** A tfjs initializer by its factory name (`'glorotNormal'`, `'heNormal'`, ...). */
+function initializer(name: string): Initializer {
+  const factory = (tf.initializers as unknown as Record<string, unknown>)[name];
+  if (typeof factory !== 'function' || name === 'Initializer') {
+    v.reject(NAME, 'kernelInitializer', 'the name of a tf.initializers factory', name);
+  }
+  return (factory as (args: object) => Initializer)({});
+}
+
+/** Spatial size used for power iteration when the input's size is not known at build time. */
+const DEFAULT_POWER_SIZE = 16;
+
+/**
+ * A convolutional sparse-coding stage: `K` unrolled ISTA/FISTA iterations for
+ *
+ *     z = argmin_{z (≥ 0)} λ‖z‖₁ + (μ/2)‖z‖² + ½‖x − A ⊛ z‖²,
+ *
+ * with `A z = conv2dTranspose(z, W)` and `Aᵀ x = conv2d(x, W)`:
+ *
+ *     z⁰ = prox(η Aᵀ x),   z^{k+1} = prox(y^k − η Aᵀ(A y^k − x)),   prox(v) = S_{λη/(1+μη)}(v/(1+μη))
+ *
+ * (`S⁺` for non-negative codes; `y^k = z^k` for ISTA, FISTA momentum otherwise), with each atom
+ * of `W` normalised to unit norm and `η = 0.9/L`, `L = ‖A‖²` from warm-started power
+ * iteration, as the published layer does (`K = 2`, `λ = 0.1`, `μ = 0`). Input
+ * `[batch, H, W, C_img]`, output the code `[batch, H', W', C_code]`.
+ */
+export class CscStage extends tf.layers.Layer {
+  static className = 'CscStage';
+
+  readonly filters: number | undefined;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: ConvPadding;
+  readonly iterations: number;
+  readonly algorithm: CscAlgorithm;
+  readonly lambda: number;
+  readonly mu: number;
+  readonly nonNeg: boolean;
+  readonly normalize: boolean;
+  readonly step: CscStep;
+  readonly stepScale: number;
+  readonly powerIterations: number;
+  readonly lambdaShape: ThresholdShape;
+  readonly trainableLambda: boolean;
+  readonly tied: boolean;
+  readonly reconstructionWeight: number;
+  readonly kernelInitializer: string;
+
+  private readonly initialDictionary: tf.Tensor4D | undefined;
+  private kernels: tf.LayerVariable[] = [];
+  private powerVectors: tf.LayerVariable[] = [];
+  private lambdaWeight!: tf.LayerVariable;
+  private stepWeight: tf.LayerVariable | null = null;
+  private lastReconstruction: tf.Scalar | null = null;
+  /** Spatial size `[H, W]` of the input seen at build time (null entries when unknown). */
+  inputSize: [number | null, number | null] = [null, null];
+
+  constructor(args: CscStageLayerArgs) {
+    super(args as tf.serialization.ConfigDict);
+    if (args.dictionary !== undefined) {
+      if (!(args.dictionary instanceof tf.Tensor) || args.dictionary.rank !== 4) {
+        v.reject(NAME, 'dictionary', 'a rank-4 tensor [kh, kw, C_img, C_code]',
+                 args.dictionary instanceof tf.Tensor ? args.dictionary.shape : args.dictionary);
+      }
+      const [kh, kw, , cCode] = args.dictionary.shape;
+      if (args.filters !== undefined && args.filters !== cCode) {
+        v.reject(NAME, 'filters', `the dictionary's ${cCode} atoms`, args.filters);
+      }
+      if (args.kernelSize !== undefined &&
+          v.pair(NAME, 'kernelSize', args.kernelSize).join() !== [kh, kw].join()) {
+        v.reject(NAME, 'kernelSize', `the dictionary's [${kh}, ${kw}]`, args.kernelSize);
+      }
+      this.initialDictionary = tf.keep(args.dictionary.clone());
+      this.filters = cCode;
+      this.kernelSize = [kh, kw];
+    } else {
+      this.filters = v.positiveInt(NAME, 'filters', args.filters);
+      this.kernelSize = v.pair(NAME, 'kernelSize', args.kernelSize ?? 3);
+    }
+    this.strides = v.pair(NAME, 'strides', args.strides ?? 1);
+    this.padding = v.oneOf(NAME, 'padding', args.padding ?? 'same', ['same', 'valid'] as const);
+    this.iterations = v.nonNegInt(NAME, 'iterations', args.iterations ?? 2);
+    this.algorithm = v.oneOf(NAME, 'algorithm', args.algorithm ?? 'ista', ['ista', 'fista'] as const);
+    this.lambda = v.nonNegNumber(NAME, 'lambda', args.lambda ?? 0.1);
+    this.mu = v.nonNegNumber(NAME, 'mu', args.mu ?? 0);
+    this.nonNeg = v.bool(NAME, 'nonNeg', args.nonNeg ?? true);
+    this.normalize = v.bool(NAME, 'normalizeAtoms', args.normalizeAtoms ?? true);
+    this.step = v.oneOf(NAME, 'step', args.step ?? 'powerIteration', ['powerIteration', 'learned'] as const);
+    this.stepScale = v.positiveNumber(NAME, 'stepScale', args.stepScale ?? 0.9);
+    if (this.stepScale >= 2) v.reject(NAME, 'stepScale', 'below 2 (ISTA diverges at η ≥ 2/L)', this.stepScale);
+    this.powerIterations = v.positiveInt(NAME, 'powerIterations', args.powerIterations ?? 2);
+    this.lambdaShape = v.oneOf(NAME, 'lambdaShape', args.lambdaShape ?? 'scalar', ['scalar', 'perChannel'] as const);
+    this.trainableLambda = v.bool(NAME, 'trainableLambda', args.trainableLambda ?? true);
+    this.tied = v.bool(NAME, 'tied', args.tied ?? true);
+    this.reconstructionWeight = v.nonNegNumber(NAME, 'reconstructionWeight', args.reconstructionWeight ?? 0);
+    this.kernelInitializer = args.kernelInitializer ?? 'glorotNormal';
+    initializer(this.kernelInitializer);
+    if (this.reconstructionWeight > 0) {
+      this.addLoss(() => (this.lastReconstruction === null
+        ? tf.scalar(0) : tf.mul(this.reconstructionWeight, this.lastReconstruction)) as tf.Scalar);
+    }
+  }
+
+  build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    if (shape.length !== 4 || shape[3] == null) {
+      throw new Error(`${NAME}: input must be [batch, H, W, channels] with known channels, ` +
+                      `got [${shape.map(String)}]`);
+    }
+    const cImg = shape[3];
+    const [kh, kw] = this.kernelSize;
+    if (this.initialDictionary && this.initialDictionary.shape[2] !== cImg) {
+      v.reject(NAME, 'dictionary', `${cImg} input channels (C_img) to match the input`,
+               this.initialDictionary.shape);
+    }
+    this.inputSize = [shape[1], shape[2]];
+    const kernelShape: [number, number, number, number] = [kh, kw, cImg, this.filters!];
+    const count = this.tied ? 1 : this.iterations + 1;
+    const powerSize = this.inputSize.map((s) => s ?? DEFAULT_POWER_SIZE);
+    const codeShape = [...convOutputSize(powerSize, this.kernelSize, this.strides, this.padding),
+                       this.filters!];
+    for (let i = 0; i < count; i++) {
+      const suffix = this.tied ? '' : `_${i}`;
+      const kernel = this.addWeight(`kernel${suffix}`, kernelShape, 'float32', initializer(this.kernelInitializer));
+      if (this.initialDictionary) kernel.write(this.initialDictionary);
+      this.kernels.push(kernel);
+      this.powerVectors.push(this.addWeight(`power_vector${suffix}`, [1, ...codeShape], 'float32',
+                                            tf.initializers.randomNormal({seed: 7}), undefined, false));
+    }
+    this.lambdaWeight = this.addWeight('lambda', this.lambdaShape === 'scalar' ? [] : [this.filters!],
+                                       'float32', tf.initializers.constant({value: this.lambda}),
+                                       undefined, this.trainableLambda, tf.constraints.nonNeg());
+    // Converge the power-iteration vectors for the initial dictionaries, then start from them.
+    tf.tidy(() => {
+      this.powerVectors.forEach((u, i) => {
+        u.write(powerIteration(this.operator(i, powerSize as [number, number]), u.read(), 200).vector);
+      });
+    });
+    if (this.step === 'learned') {
+      const eta = this.stepSize(0);
+      this.stepWeight = this.addWeight('step', [], 'float32', tf.initializers.constant({value: eta.dataSync()[0]}),
+                                       undefined, true, tf.constraints.nonNeg());
+      eta.dispose();
+    }
+    this.initialDictionary?.dispose();
+    this.built = true;
+  }
+
+  /** The (normalised) filters of iteration `i` (`i = 0` for the initial thresholding). */
+  dictionary(i = 0): tf.Tensor4D {
+    const w = this.kernels[this.tied ? 0 : i].read() as tf.Tensor4D;
+    return this.normalize ? normalizeAtoms(w) : w;
+  }
+
+  /** The dictionary operator of iteration `i` for signals of spatial size `signalSize`. */
+  operator(i = 0, signalSize?: [number, number]): ConvDictionary {
+    return new ConvDictionary(this.dictionary(i), this.strides, this.padding, signalSize);
+  }
+
+  /**
+   * `L = ‖A_i‖²` by power iteration from the stored vector; with `update` the vector is
+   * advanced and stored (training passes), otherwise only read (inference is deterministic).
+   */
+  private lipschitz(i: number, update: boolean): tf.Scalar {
+    const u = this.powerVectors[i];
+    const size = this.inputSize.map((s) => s ?? DEFAULT_POWER_SIZE) as [number, number];
+    const {value, vector} = powerIteration(this.operator(i, size), u.read(), this.powerIterations);
+    if (update) u.write(vector);
+    return stopGradient(value);
+  }
+
+  /** `η` of iteration `i`: the learned step, or `stepScale / L` (advancing `L`'s power iteration with `update`). */
+  private eta(i: number, update: boolean): tf.Tensor {
+    return this.stepWeight ? this.stepWeight.read() : tf.div(this.stepScale, this.lipschitz(i, update));
+  }
+
+  /** The step `η` of iteration `i` as an inference pass uses it. */
+  stepSize(i = 0): tf.Scalar {
+    return tf.tidy(() => tf.clone(this.eta(i, false)) as tf.Scalar);
+  }
+
+  call(inputs: tf.Tensor | tf.Tensor[], kwargs: tf.serialization.ConfigDict): tf.Tensor {
+    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+    const training = kwargs['training'] === true;
+    return tf.tidy(() => {
+      const signalSize: [number, number] = [x.shape[1], x.shape[2]];
+      const count = this.tied ? 1 : this.iterations + 1;
+      const etas = Array.from({length: count}, (_, i) => this.eta(i, training));
+      const lambda = this.lambdaWeight.read();
+      const prox = (value: tf.Tensor, eta: tf.Tensor) =>
+        elasticNetProx(value, tf.mul(lambda, eta), tf.mul(this.mu, eta), this.nonNeg);
+      let op = this.operator(0, signalSize);
+      let z = prox(tf.mul(etas[0], op.adjoint(x)), etas[0]);
+      let y = z;
+      // The initial step is FISTA's first (from z = 0, no momentum): t₁ = (1 + √5)/2.
+      let t = (1 + Math.sqrt(5)) / 2;
+      for (let k = 1; k <= this.iterations; k++) {
+        if (!this.tied) op = this.operator(k, signalSize);
+        const eta = etas[this.tied ? 0 : k];
+        const next = prox(tf.sub(y, tf.mul(eta, op.gradF(y, x))), eta);
+        if (this.algorithm === 'fista') {
+          const tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
+          y = tf.add(next, tf.mul((t - 1) / tNext, tf.sub(next, z)));
+          t = tNext;
+        } else {
+          y = next;
+        }
+        z = next;
+      }
+      if (training && this.reconstructionWeight > 0) {
+        this.lastReconstruction?.dispose();
+        this.lastReconstruction = tf.keep(this.reconstructionError(x, z, op));
+      }
+      return z;
+    });
+  }
+
+  /** `mean_batch ‖x − A z‖²`, with `A` the last iteration's dictionary by default. */
+  reconstructionError(x: tf.Tensor4D, z: tf.Tensor, op?: ConvDictionary): tf.Scalar {
+    return tf.tidy(() => {
+      const a = op ?? this.operator(this.tied ? 0 : this.iterations, [x.shape[1], x.shape[2]]);
+      return tf.div(tf.sum(tf.square(tf.sub(x, a.synthesis(z)))), x.shape[0]) as tf.Scalar;
+    });
+  }
+
+  computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    return [shape[0], ...convOutputSize([shape[1], shape[2]], this.kernelSize, this.strides, this.padding),
+            this.filters!];
+  }
+
+  getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      filters: this.filters!,
+      kernelSize: this.kernelSize,
+      strides: this.strides,
+      padding: this.padding,
+      iterations: this.iterations,
+      algorithm: this.algorithm,
+      lambda: this.lambda,
+      mu: this.mu,
+      nonNeg: this.nonNeg,
+      normalizeAtoms: this.normalize,
+      step: this.step,
+      stepScale: this.stepScale,
+      powerIterations: this.powerIterations,
+      lambdaShape: this.lambdaShape,
+      trainableLambda: this.trainableLambda,
+      tied: this.tied,
+      reconstructionWeight: this.reconstructionWeight,
+      kernelInitializer: this.kernelInitializer,
+    };
+  }
+}
+tf.serialization.registerClass(CscStage);
+
+/**
+ * A convolutional sparse-coding stage (MATH.md §3): `iterations` unrolled ISTA/FISTA steps of
+ * non-negative (by default) convolutional LASSO with unit-norm atoms and step `0.9/L`.
+ *
+ * Input `[batch, H, W, C_img]`; output `[batch, H/stride, W/stride, filters]` ('same'
+ * padding) or `[batch, (H−k)/stride + 1, ...]` ('valid').
+ *
+ * ```js
+ * const stage = sl.layers.cscStage({filters: 64, kernelSize: 3, iterations: 2, inputShape: [32, 32, 3]});
+ * ```
+ */
+export function cscStage(args: CscStageLayerArgs): CscStage {
+  return new CscStage(args);
+}
