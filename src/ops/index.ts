@@ -8,3 +8,4 @@ export type {PowerIterationResult} from './power_iteration';
 export {stopGradient} from './stop_gradient';
 export {ista, lassoObjective} from './solvers';
 export type {SolverOptions} from './solvers';
+export {alistaWeight, cholesky, solveLower, solveLowerTransposed, solveSpd, spectralNormSquared, type Matrix, type MatrixLike} from './linalg';
