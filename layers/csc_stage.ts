@@ -127,6 +127,21 @@ export class CscStage extends tf.layers.Layer {
   private lastReconstruction: tf.Scalar | null = null;
   /** Spatial size `[H, W]` of the input seen at build time (null entries when unknown). */
   inputSize: [number | null, number | null] = [null, null];
+  /** Channels `C_img` of the input, known once built. */
+  inputChannels: number | null = null;
+
+  /** Every stage created in this process by layer name, newest last (resolves saved ties). */
+  private static readonly byName = new Map<string, WeakRef<CscStage>[]>();
+
+  /** The most recently created live stage named `name`. */
+  static find(name: string): CscStage | undefined {
+    const list = CscStage.byName.get(name) ?? [];
+    for (let i = list.length - 1; i >= 0; i--) {
+      const stage = list[i].deref();
+      if (stage) return stage;
+    }
+    return undefined;
+  }
 
   constructor(args: CscStageLayerArgs) {
     super(args as tf.serialization.ConfigDict);
@@ -168,6 +183,8 @@ export class CscStage extends tf.layers.Layer {
     this.reconstructionWeight = v.nonNegNumber(NAME, 'reconstructionWeight', args.reconstructionWeight ?? 0);
     this.kernelInitializer = args.kernelInitializer ?? 'glorotNormal';
     initializer(this.kernelInitializer);
+    const named = (CscStage.byName.get(this.name) ?? []).filter((ref) => ref.deref() !== undefined);
+    CscStage.byName.set(this.name, [...named, new WeakRef(this)]);
     if (this.reconstructionWeight > 0) {
       this.addLoss(() => (this.lastReconstruction === null
         ? tf.scalar(0) : tf.mul(this.reconstructionWeight, this.lastReconstruction)) as tf.Scalar);
@@ -187,6 +204,7 @@ export class CscStage extends tf.layers.Layer {
                this.initialDictionary.shape);
     }
     this.inputSize = [shape[1], shape[2]];
+    this.inputChannels = cImg;
     const kernelShape: [number, number, number, number] = [kh, kw, cImg, this.filters!];
     const count = this.tied ? 1 : this.iterations + 1;
     const powerSize = this.inputSize.map((s) => s ?? DEFAULT_POWER_SIZE);

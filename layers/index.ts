@@ -3,3 +3,5 @@
  * re-exports the factory that sits beside its layer class.
  */
 export {cscStage} from './csc_stage';
+export {lista} from './lista';
+export {cscDecoder} from './csc_decoder';
