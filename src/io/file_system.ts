@@ -13,6 +13,8 @@ import * as path from 'path';
 
 const SCHEME = 'file://';
 const MODEL_JSON = 'model.json';
+const WEIGHTS_FILE = /^weights\.[0-9a-f]{16}\.bin$/;
+const TEMPORARY = /^(model\.json|weights\.[0-9a-f]{16}\.bin)\.\d+\.\d+\.tmp$/;
 
 async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
@@ -56,11 +58,12 @@ export class FileSystemHandler implements tf.io.IOHandler {
       userDefinedMetadata: artifacts.userDefinedMetadata,
       weightsManifest: [{paths: [weightsName], weights: artifacts.weightSpecs ?? []}],
     };
-    const jsonPath = path.join(dir, MODEL_JSON);
-    const previous = await readWeightPaths(jsonPath);
-    await writeAtomic(jsonPath, JSON.stringify(modelJson));
-    for (const old of previous) {
-      if (old !== weightsName) await fs.rm(path.join(dir, old), {force: true});
+    await writeAtomic(path.join(dir, MODEL_JSON), JSON.stringify(modelJson));
+    // Remove what earlier (possibly killed) saves left: other weight files and temporaries.
+    for (const name of await fs.readdir(dir)) {
+      if ((WEIGHTS_FILE.test(name) && name !== weightsName) || TEMPORARY.test(name)) {
+        await fs.rm(path.join(dir, name), {force: true});
+      }
     }
     return {
       modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts),
@@ -87,15 +90,6 @@ export class FileSystemHandler implements tf.io.IOHandler {
       const all = Buffer.concat(buffers);
       return [specs, all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength)];
     });
-  }
-}
-
-async function readWeightPaths(jsonPath: string): Promise<string[]> {
-  try {
-    const json = JSON.parse(await fs.readFile(jsonPath, 'utf8')) as tf.io.ModelJSON;
-    return (json.weightsManifest ?? []).flatMap((g) => g.paths);
-  } catch {
-    return [];
   }
 }
 
