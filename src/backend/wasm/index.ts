@@ -1,6 +1,40 @@
+/**
+ * sparseland's kernels for the wasm backend: the convolution and depthwise-convolution
+ * gradients composed from the backend's fast (XNNPACK) kernels, a correct `MaxPoolGrad`, and
+ * matrix products whose transposes are materialised so that the fast path runs.
+ */
+import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import {batchMatMul, fusedMatMul} from './batch_mat_mul';
+import {conv2dBackpropFilter} from './conv2d_backprop_filter';
+import {conv2dBackpropInput} from './conv2d_backprop_input';
+import {depthwiseConv2dBackpropFilter} from './depthwise_conv2d_backprop_filter';
+import {depthwiseConv2dBackpropInput} from './depthwise_conv2d_backprop_input';
+import {maxPoolGrad} from './max_pool_grad';
+import {captureStock} from './wasm_ops';
 
-/** Registers sparseland's gradient kernels on the wasm backend (idempotent). */
+const KERNELS: [string, tf.KernelFunc][] = [
+  [tf.Conv2DBackpropFilter, conv2dBackpropFilter as tf.KernelFunc],
+  [tf.Conv2DBackpropInput, conv2dBackpropInput as tf.KernelFunc],
+  [tf.DepthwiseConv2dNativeBackpropFilter, depthwiseConv2dBackpropFilter as tf.KernelFunc],
+  [tf.DepthwiseConv2dNativeBackpropInput, depthwiseConv2dBackpropInput as tf.KernelFunc],
+  [tf.MaxPoolGrad, maxPoolGrad as tf.KernelFunc],
+  [tf.BatchMatMul, batchMatMul as tf.KernelFunc],
+  [tf._FusedMatMul, fusedMatMul as tf.KernelFunc],
+];
+
+let registered = false;
+
+/** Registers sparseland's kernels on the wasm backend (idempotent). */
 export async function registerWasmKernels(): Promise<void> {
-  // Kernels are added here.
+  if (registered) return;
+  for (const [kernelName, kernelFunc] of KERNELS) {
+    const stock = tf.getKernel(kernelName, 'wasm');
+    if (stock != null) {
+      captureStock(kernelName);
+      tf.unregisterKernel(kernelName, 'wasm');
+    }
+    tf.registerKernel({kernelName, backendName: 'wasm', kernelFunc, setupFunc: stock?.setupFunc});
+  }
+  registered = true;
 }

@@ -1,0 +1,70 @@
+import * as tf from '@tensorflow/tfjs';
+import {expectCpuParity, randomTensor, rounding} from './cpu_parity';
+
+type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+
+const PADS: Pad[] = ['same', 'valid', 1, [[0, 0], [2, 0], [1, 3], [0, 0]]];
+
+function outShape(inShape: number[], k: number[], s: number, pad: Pad): [number, number] {
+  const info = tf.backend_util.computeConv2DInfo(
+    inShape as [number, number, number, number], [k[0], k[1], inShape[3], 1], s, 1,
+    pad as 'same', rounding(pad));
+  return [info.outHeight, info.outWidth];
+}
+
+describe('wasm Conv2DBackpropFilter and Conv2DBackpropInput match cpu', () => {
+  for (const batch of [1, 3]) {
+    for (const stride of [1, 2, 3]) {
+      for (const k of [[1, 1], [3, 3], [4, 4], [5, 5], [3, 2]]) {
+        for (const pad of PADS) {
+          // tfjs sizes a numeric pad from the kernel height alone: the stock wasm Conv2D then
+          // writes past its output for non-square kernels.
+          if (typeof pad === 'number' && k[0] !== k[1]) continue;
+          const name = `conv2d grads: batch ${batch}, stride ${stride}, kernel ${k.join('x')}, ` +
+                       `pad ${JSON.stringify(pad)}, input 9x7x2 → 3 channels`;
+          it(name, async () => {
+            const x = randomTensor([batch, 9, 7, 2], 1);
+            const w = randomTensor([k[0], k[1], 2, 3], 2);
+            const [oh, ow] = outShape(x.shape, k, stride, pad);
+            const r = randomTensor([batch, oh, ow, 3], 3);
+            await expectCpuParity((xi, wi, ri) => tf.grads(
+              (a: tf.Tensor, b: tf.Tensor) =>
+                tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad as 'same',
+                                        'NHWC', 1, rounding(pad)), ri)))([xi, wi]), [x, w, r]);
+            tf.dispose([x, w, r]);
+          });
+        }
+      }
+    }
+  }
+
+  for (const stride of [1, 2, 3]) {
+    for (const pad of ['same', 'valid'] as const) {
+      it(`conv2dTranspose forward and grads: stride ${stride}, pad ${pad}, code 4x5x6 → 10x11x2`,
+         async () => {
+           const inH = pad === 'same' ? 4 * stride : 3 * stride + 3;
+           const inW = pad === 'same' ? 5 * stride : 4 * stride + 3;
+           const z = randomTensor([2, 4, 5, 6], 4);
+           const w = randomTensor([3, 3, 2, 6], 5);
+           const r = randomTensor([2, inH, inW, 2], 6);
+           await expectCpuParity((zi, wi, ri) => {
+             const f = (a: tf.Tensor, b: tf.Tensor) => tf.conv2dTranspose(
+               a as tf.Tensor4D, b as tf.Tensor4D, [2, inH, inW, 2], stride, pad);
+             const [gz, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, b), ri)))(
+               [zi, wi]);
+             return [f(zi, wi), gz, gw];
+           }, [z, w, r]);
+           tf.dispose([z, w, r]);
+         });
+    }
+  }
+
+  it('conv2d grads on a CSC-sized problem: batch 4, 16x16x3 → 64 atoms of 3x3', async () => {
+    const x = randomTensor([4, 16, 16, 3], 7);
+    const w = randomTensor([3, 3, 3, 64], 8);
+    await expectCpuParity((xi, wi) => tf.grads(
+      (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(
+        tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'))))([xi, wi]), [x, w]);
+    tf.dispose([x, w]);
+  });
+});
