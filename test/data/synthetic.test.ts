@@ -14,7 +14,7 @@ describe('syntheticLasso: the LISTA benchmark generator', () => {
 
   it('entries of A are Gaussian with variance 1/m before normalisation: mean ≈ 0, kurtosis ≈ 3 (m=250, n=500)', () => {
     const {A} = syntheticLasso({seed: 2});
-    const v = A.dataSync();
+    const v = Array.from(A.dataSync());
     const mean = v.reduce((s, x) => s + x, 0) / v.length;
     const m2 = v.reduce((s, x) => s + x * x, 0) / v.length;
     const m4 = v.reduce((s, x) => s + x ** 4, 0) / v.length;
