@@ -11,6 +11,7 @@ registerFileSystem();
 export * as backend from './backend';
 export * as ops from './ops';
 export * as io from './io';
+export * as data from './data';
 export * as layers from '../layers';
 export * from '../layers/classes';
 export {version} from './version';

@@ -1,1 +1,3 @@
 export {FileSystemHandler, registerFileSystem} from './file_system';
+export {imageGridPng, writeImageGrid, filtersAsImages} from './image_grid';
+export type {ImageGridOptions} from './image_grid';

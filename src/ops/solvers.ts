@@ -33,26 +33,28 @@ export interface SolverOptions {
 /** Runs ISTA (or FISTA) on the batch `x`; returns the code batch. */
 export function ista(op: DictionaryOperator, x: tf.Tensor, options: SolverOptions): tf.Tensor {
   const {lambda, lipschitz, iterations, mu = 0, nonNeg = false, fista = false} = options;
-  return tf.tidy(() => {
-    const eta = tf.div(1, lipschitz);
-    const lambdaStep = tf.mul(lambda, eta);
-    const muStep = tf.mul(mu, eta);
-    let z = options.start ?? tf.zeros([x.shape[0], ...op.codeShape(x.shape.slice(1))]);
-    let y = z;
-    let t = 1;
-    for (let k = 0; k < iterations; k++) {
+  // Each iteration is its own scope, so memory stays that of one iteration however many run.
+  const eta = tf.div(1, lipschitz);
+  const lambdaStep = tf.mul(lambda, eta);
+  const muStep = tf.mul(mu, eta);
+  let z = options.start?.clone() ?? tf.zeros([x.shape[0], ...op.codeShape(x.shape.slice(1))]);
+  let y = z.clone();
+  let t = 1;
+  for (let k = 0; k < iterations; k++) {
+    const [zNext, yNext] = tf.tidy(() => {
       const next = elasticNetProx(tf.sub(y, tf.mul(eta, op.gradF(y, x))), lambdaStep, muStep, nonNeg);
-      if (fista) {
-        const tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
-        y = tf.add(next, tf.mul((t - 1) / tNext, tf.sub(next, z)));
-        t = tNext;
-      } else {
-        y = next;
-      }
-      z = next;
-    }
-    return z;
-  });
+      if (!fista) return [next, next.clone()];
+      const tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
+      const momentum = tf.add(next, tf.mul((t - 1) / tNext, tf.sub(next, z)));
+      t = tNext;
+      return [next, momentum];
+    });
+    tf.dispose([z, y]);
+    z = zNext;
+    y = yNext;
+  }
+  tf.dispose([y, eta, lambdaStep, muStep]);
+  return z;
 }
 
 /** `½‖x − A z‖² + λ‖z‖₁ + (μ/2)‖z‖²` per sample, summed over the batch. */

@@ -34,6 +34,19 @@ describe('ISTA/FISTA reference solvers', () => {
               lassoObjective(op, x, zi, lambda).dataSync()[0]);
   });
 
+  it('memory stays that of one iteration: 500 FISTA iterations leave only the result', () => {
+    const before = tf.memory().numTensors;
+    let peak = 0;
+    const z = ista({...op, gradF: (y, xs) => {
+      peak = Math.max(peak, tf.memory().numTensors);
+      return op.gradF(y, xs);
+    }, synthesis: (c) => op.synthesis(c), adjoint: (s) => op.adjoint(s), codeShape: (s) => op.codeShape(s)},
+    x, {lambda, lipschitz: L, iterations: 500, fista: true});
+    assert.equal(tf.memory().numTensors, before + 1);
+    assert.ok(peak < before + 20, `peak of ${peak - before} live tensors`);
+    z.dispose();
+  });
+
   it('one ISTA step with an orthogonal dictionary and L = 1 is the (ReLU-)threshold', () => {
     const q = tf.eye(6).gather([2, 0, 5, 1, 4, 3]) as tf.Tensor2D; // a permutation: QᵀQ = I
     const orth = new DenseDictionary(q);
