@@ -197,7 +197,7 @@ export class Lista extends tf.layers.Layer {
   call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Record<string, unknown>): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor2D;
-      // Per-iteration scalars as [1]-shaped slices (tfjs cannot differentiate unstack into one tensor).
+      // Per-iteration scalars as [1]-shaped slices (the gradient of tfjs's unstack fails for T = 1).
       const thetas = perIteration(this.theta.read(), this.iterations);
       const shrink = (k: number, v: tf.Tensor): tf.Tensor => {
         const count = this.selectedCount(k + 1);
