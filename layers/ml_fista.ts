@@ -1,0 +1,93 @@
+/**
+ * ML-FISTA: unfolded multi-layer FISTA for multi-layer convolutional sparse coding (MATH.md §4).
+ */
+import * as tf from '@tensorflow/tfjs';
+import * as v from '../src/util/validate';
+import {Initializer, InitializerArg, MlCscLayerArgs, MlCscWeights, MultiLayerCsc, nextMomentum, proxGradStep,
+        serializeInitializer, toInitializer} from './ml_csc_common';
+
+const NAME = 'mlFista';
+
+export interface MlFistaLayerArgs extends MlCscLayerArgs {
+  /** Number `T` of unfoldings after layered thresholding; 0 gives the CNN. Default 1. */
+  iterations?: number;
+  /**
+   * Initializer of the step sizes `c_i` (one learned scalar per layer). Default `'ones'`; the
+   * iteration converges for `c_i ≤ 1/‖D_i‖²`.
+   */
+  stepInitializer?: InitializerArg;
+}
+
+/**
+ * ML-FISTA: ML-ISTA (see {@link MlIsta}) with FISTA momentum on the deepest code. From layered
+ * thresholding `Γ_i = ReLU(conv2d(Γ_{i−1}, W_i) + b_i)`, `Γ_L^{prev} = Γ_L`, `t = 1`, each of the
+ * `T` unfoldings computes
+ *
+ *     t' = (1 + √(1 + 4t²))/2,   Z = Γ_L + ((t − 1)/t')(Γ_L − Γ_L^{prev}),
+ *     Γ̂_L = Z,   Γ̂_{i−1} = D_iΓ̂_i   (i = L, …, 2),
+ *     Γ_i ← ReLU(Γ̂_i − c_i D_iᵀ(D_iΓ̂_i − Γ_{i−1}) + b_i)   (i = 1, …, L,  Γ_0 = x),
+ *
+ * then `Γ_L^{prev}` ← the previous `Γ_L`, `t ← t'`; `D_i = conv2dTranspose(·, W_i)`,
+ * `D_iᵀ = conv2d(·, W_i)`. With `L = 1` it is FISTA on the non-negative LASSO; zero unfoldings
+ * is exactly the CNN, whose weights it shares, plus the step sizes `c_i`.
+ */
+export class MlFista extends MultiLayerCsc {
+  static className = 'MlFista';
+
+  readonly iterations: number;
+  readonly stepInitializer: Initializer;
+
+  constructor(args: MlFistaLayerArgs) {
+    super(NAME, args);
+    this.iterations = v.nonNegInt(NAME, 'iterations', args.iterations ?? 1);
+    this.stepInitializer = toInitializer(NAME, 'stepInitializer', args.stepInitializer ?? 'ones');
+  }
+
+  protected buildExtra(): void {
+    this.addSteps(this.stepInitializer);
+  }
+
+  protected iterate(x: tf.Tensor4D, w: MlCscWeights): tf.Tensor {
+    const codes = this.thresholding(x, w);
+    const ops = codes.slice(0, this.depth).map((signal, i) => this.dictionary(i, w.kernels[i], signal));
+    let top = codes[this.depth];
+    let previousTop = top;
+    let t = 1;
+    for (let k = 0; k < this.iterations; k++) {
+      const tNext = nextMomentum(t);
+      const hat = [tf.add(top, tf.mul((t - 1) / tNext, tf.sub(top, previousTop)))];
+      for (let i = this.depth - 1; i > 0; i--) hat.unshift(ops[i].synthesis(hat[0]));
+      let previous: tf.Tensor = x;
+      for (let i = 0; i < this.depth; i++) {
+        previous = proxGradStep(ops[i], hat[i], previous, w.steps[i], w.biases[i]);
+      }
+      previousTop = top;
+      top = previous;
+      t = tNext;
+    }
+    return top;
+  }
+
+  getConfig(): tf.serialization.ConfigDict {
+    return {...super.getConfig(), iterations: this.iterations,
+            stepInitializer: serializeInitializer(this.stepInitializer)};
+  }
+}
+tf.serialization.registerClass(MlFista);
+
+/**
+ * ML-FISTA (MATH.md §4): layered thresholding followed by `iterations` unfoldings of
+ * multi-layer FISTA (ML-ISTA with momentum on the deepest code). Same weights as the CNN of
+ * {@link layeredThresholding} plus one step size per layer.
+ *
+ * Input `[batch, H, W, C]`; output the last code `[batch, H_L, W_L, filters[L−1]]`, where each
+ * layer maps `H` to `ceil(H/s)` ('same') or `floor((H − k)/s) + 1` ('valid').
+ *
+ * ```js
+ * const layer = sl.layers.mlFista({filters: [32, 64], kernelSize: 6, strides: 2, iterations: 6,
+ *                                  inputShape: [28, 28, 1]});
+ * ```
+ */
+export function mlFista(args: MlFistaLayerArgs): MlFista {
+  return new MlFista(args);
+}
