@@ -152,15 +152,22 @@ describe('iht', () => {
     expectNoLeak(() => layer.reconstruct(x));
   });
 
-  it('gradients in the input and the kernel match finite differences, the mask held fixed (6×6×1, 2 iterations)', () => {
-    const layer = iht({filters: 3, kernelSize: 3, iterations: 2, poolSize: 2,
-                       kernelInitializer: tf.initializers.leCunNormal({seed: 10})});
-    const x = tf.randomNormal([1, 6, 6, 1], 0, 1, 'float32', 7);
-    layer.apply(x);
-    const kernel = layer.getWeights()[0];
-    expectGradientMatchesFiniteDifference((input) => tf.sum(tf.square(layer.forward(input))), x, 6, 1e-3);
-    expectGradientMatchesFiniteDifference((w) => tf.sum(tf.square(layer.forward(x, w))), kernel, 6, 1e-3);
-  });
+  // M is piecewise constant in its selection: finite differences hold away from the points where a
+  // winner switches (with input seed 7 one switches within ±h in the paired case).
+  for (const [sparsity, paired] of [[null, false], [5, false], [5, true]] as const) {
+    it(`gradients in the input and the kernel match finite differences, the mask held fixed (6×6×1, 2 iterations, ` +
+       `sparsity ${sparsity}, paired ${paired})`, () => {
+      const layer = iht({filters: 4, kernelSize: 3, iterations: 2, poolSize: 2, sparsity, pairedFilters: paired,
+                         kernelInitializer: tf.initializers.leCunNormal({seed: 10})});
+      const x = tf.randomNormal([1, 6, 6, 1], 0, 1, 'float32', 12);
+      layer.apply(x);
+      const kernel = layer.getWeights()[0];
+      expectGradientMatchesFiniteDifference((input) => tf.sum(tf.square(layer.forward(input))), x, 6, 1e-3);
+      expectGradientMatchesFiniteDifference((w) => tf.sum(tf.square(layer.forward(x, w))), kernel, 6, 1e-3);
+      const {grads} = tf.variableGrads(() => tf.sum(layer.apply(x) as tf.Tensor) as tf.Scalar);
+      assert.equal(Object.keys(grads).length, 1, 'the kernel gets a gradient');
+    });
+  }
 
   describe('rejects bad arguments, naming them', () => {
     const good = {filters: 4, kernelSize: 3};
