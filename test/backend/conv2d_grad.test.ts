@@ -59,6 +59,16 @@ describe('wasm Conv2DBackpropFilter and Conv2DBackpropInput match cpu', () => {
     }
   }
 
+  it('conv2d filter gradient over several batch chunks: batch 5, 48x48x64, 5x5 → 1', async () => {
+    const x = randomTensor([5, 48, 48, 64], 9);
+    const dy = randomTensor([5, 48, 48, 1], 10);
+    await expectCpuParity((xi, dyi) => tf.engine().runKernel(
+      tf.Conv2DBackpropFilter, {x: xi, dy: dyi},
+      {strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [5, 5, 64, 1]}) as tf.Tensor,
+    [x, dy]);
+    tf.dispose([x, dy]);
+  });
+
   it('conv2d grads on a CSC-sized problem: batch 4, 16x16x3 → 64 atoms of 3x3', async () => {
     const x = randomTensor([4, 16, 16, 3], 7);
     const w = randomTensor([3, 3, 3, 64], 8);

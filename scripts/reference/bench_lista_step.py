@@ -1,0 +1,54 @@
+"""Workload C in PyTorch (CPU, 2 threads): one training step of the 16-layer untied LISTA of
+scripts/bench/lista_step.ts. Prints the median step time as JSON on the last line.
+
+z <- S_theta_k(x W_k + z S_k) from z = 0, W_k [250, 500], S_k [500, 500], scalar theta_k,
+batch 64, S_theta(v) = ReLU(v - theta) - ReLU(-v - theta); loss ||z - z*||^2; one SGD update.
+"""
+import argparse
+import json
+import statistics
+import time
+
+import torch
+
+BATCH, M, N, LAYERS, THETA, LEARNING_RATE = 64, 250, 500, 16, 0.1, 1e-4
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--runs', type=int, default=10)
+    parser.add_argument('--warmup', type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    x = torch.randn(BATCH, M)
+    target = torch.randn(BATCH, N)
+    w = [(torch.randn(M, N) / M ** 0.5).requires_grad_() for _ in range(LAYERS)]
+    s = [(torch.randn(N, N) / N ** 0.5).requires_grad_() for _ in range(LAYERS)]
+    thetas = [torch.tensor(THETA, requires_grad=True) for _ in range(LAYERS)]
+    optimizer = torch.optim.SGD(w + s + thetas, lr=LEARNING_RATE)
+
+    def step():
+        optimizer.zero_grad()
+        z = torch.zeros(BATCH, N)
+        for k in range(LAYERS):
+            v = x @ w[k] + z @ s[k]
+            z = torch.relu(v - thetas[k]) - torch.relu(-v - thetas[k])
+        loss = (z - target).square().sum()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    for _ in range(args.warmup):
+        step()
+    times = []
+    for _ in range(args.runs):
+        t0 = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - t0) * 1e3)
+    print(json.dumps({'workload': 'lista_step', 'median_ms': statistics.median(times),
+                      'threads': torch.get_num_threads(), 'torch': torch.__version__}))
+
+
+if __name__ == '__main__':
+    main()
