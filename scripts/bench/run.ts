@@ -5,12 +5,15 @@
  * ratios to PyTorch and a per-kernel profile of sparseland's step.
  *
  * Run from the repository root: `npm run build && node dist/scripts/bench/run.js`
- * (options: `--runs N`, `--skip-cpu`, `--python PATH`).
+ * (options: `--runs N`, `--skip-cpu`, `--python PATH`). With `SPARSELAND_WASM_THREADS=2` the
+ * wasm backend (stock and sparseland alike) runs XNNPACK on two threads.
  */
 import * as tf from '@tensorflow/tfjs';
+import {getThreadsCount} from '@tensorflow/tfjs-backend-wasm';
 import {execFileSync} from 'child_process';
 import * as path from 'path';
 import {registerWasmKernels} from '../../src/backend';
+import {registerThreadedWasm} from '../../src/backend/wasm/threads';
 import {TrainingStep, cscStep} from './csc_step';
 import {listaStep} from './lista_step';
 import {KernelTime, medianStepMs, profileStep} from './timing';
@@ -76,7 +79,9 @@ async function main(): Promise<void> {
   const rows: Record<string, Record<string, number | string>> = {};
   for (const w of WORKLOADS) rows[w.name] = {};
 
+  await registerThreadedWasm(Number(process.env.SPARSELAND_WASM_THREADS ?? 1));
   await tf.setBackend('wasm');
+  const stockThreads = getThreadsCount();
   for (const w of WORKLOADS) rows[w.name]['stock tfjs-wasm'] = time(w.make, 1, Math.min(runs, 3));
   await registerWasmKernels();
   await tf.setBackend('wasm');
@@ -95,7 +100,7 @@ async function main(): Promise<void> {
   for (const w of WORKLOADS) rows[w.name]['PyTorch cpu'] = pytorch(w.reference, runs, python);
 
   const columns = ['stock tfjs-wasm', 'sparseland wasm', 'tfjs cpu', 'PyTorch cpu'];
-  console.log(`\nmedian ms per training step (${runs} runs)`);
+  console.log(`\nmedian ms per training step (${runs} runs; wasm on ${stockThreads} thread(s))`);
   console.log(['workload', ...columns, 'sparseland / PyTorch'].join(' | '));
   for (const w of WORKLOADS) {
     const r = rows[w.name];

@@ -11,6 +11,7 @@ import {conv2dBackpropInput} from './conv2d_backprop_input';
 import {depthwiseConv2dBackpropFilter} from './depthwise_conv2d_backprop_filter';
 import {depthwiseConv2dBackpropInput} from './depthwise_conv2d_backprop_input';
 import {maxPoolGrad} from './max_pool_grad';
+import {registerThreadedWasm} from './threads';
 import {captureStock} from './wasm_ops';
 
 const KERNELS: [string, tf.KernelFunc][] = [
@@ -25,9 +26,15 @@ const KERNELS: [string, tf.KernelFunc][] = [
 
 let registered = false;
 
-/** Registers sparseland's kernels on the wasm backend (idempotent). */
+/**
+ * Registers sparseland's kernels on the wasm backend (idempotent). With the environment
+ * variable `SPARSELAND_WASM_THREADS` set to `n ≥ 2` (and the wasm backend not yet
+ * initialised), the backend runs XNNPACK on `n` threads where Node allows it, and stays
+ * single-threaded otherwise.
+ */
 export async function registerWasmKernels(): Promise<void> {
   if (registered) return;
+  await registerThreadedWasm(Number(process.env.SPARSELAND_WASM_THREADS ?? 1));
   for (const [kernelName, kernelFunc] of KERNELS) {
     const stock = tf.getKernel(kernelName, 'wasm');
     if (stock != null) {
