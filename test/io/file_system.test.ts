@@ -24,7 +24,7 @@ describe('file:// saving and loading without tfjs-node', () => {
       const model = tf.sequential({layers: [tf.layers.dense({units: 3, inputShape: [4], activation: 'relu'}),
                                             tf.layers.dense({units: 2})]});
       const result = await model.save(`file://${dir}`);
-      assert.ok(result.modelArtifactsInfo.weightDataBytes > 0);
+      assert.ok((result.modelArtifactsInfo.weightDataBytes ?? 0) > 0);
       const loaded = await tf.loadLayersModel(`file://${dir}/model.json`);
       const x = tf.randomNormal([5, 4]);
       expectClose(loaded.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor, 0);
