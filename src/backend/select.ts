@@ -14,6 +14,8 @@ let logged: string | null = null;
 
 function tryRequire(name: string): boolean {
   try {
+    // Optional peers, loaded only when installed: a static import would make them required.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(name);
     return true;
   } catch {
