@@ -1,5 +1,5 @@
 /**
- * The synthesis (decoder) side of a convolutional sparse-coding stage (MATH.md §3).
+ * The synthesis (decoder) side of a convolutional sparse-coding stage (docs/math.md §3).
  */
 import * as tf from '@tensorflow/tfjs';
 import {ConvDictionary, ConvPadding} from '../src/ops/dictionary';

@@ -1,5 +1,5 @@
 /**
- * The convolutional sparse-coding stage (MATH.md §3).
+ * The convolutional sparse-coding stage (docs/math.md §3).
  */
 import * as tf from '@tensorflow/tfjs';
 import {ConvDictionary, ConvPadding, convOutputSize} from '../src/ops/dictionary';
@@ -347,7 +347,7 @@ export class CscStage extends tf.layers.Layer {
 tf.serialization.registerClass(CscStage);
 
 /**
- * A convolutional sparse-coding stage (MATH.md §3): `iterations` unrolled ISTA/FISTA steps of
+ * A convolutional sparse-coding stage (docs/math.md §3): `iterations` unrolled ISTA/FISTA steps of
  * non-negative (by default) convolutional LASSO with unit-norm atoms and step `0.9/L`.
  *
  * Input `[batch, H, W, C_img]`; output `[batch, H/stride, W/stride, filters]` ('same'

@@ -1,5 +1,5 @@
 /**
- * Model-based iterative hard thresholding with one winner per pooling block (MATH.md §6).
+ * Model-based iterative hard thresholding with one winner per pooling block (docs/math.md §6).
  */
 import * as tf from '@tensorflow/tfjs';
 import {ConvDictionary, ConvPadding, convOutputSize} from '../src/ops/dictionary';
@@ -195,7 +195,7 @@ export class Iht extends tf.layers.Layer {
 tf.serialization.registerClass(Iht);
 
 /**
- * Model-based IHT (MATH.md §6): `iterations` steps `z ← M(z + Φᵀ(x − Φz), k)` with a
+ * Model-based IHT (docs/math.md §6): `iterations` steps `z ← M(z + Φᵀ(x − Φz), k)` with a
  * convolutional dictionary `Φ` and `M` keeping one winner per pooling block of each channel
  * (then the `sparsity` largest); its first step is a CNN layer with max pooling, winners kept in
  * place. `layer.reconstruct(x)` gives `x̂ = Φz`.

@@ -1,5 +1,5 @@
 /**
- * Layered basis pursuit: one non-negative convolutional LASSO per layer (MATH.md §4).
+ * Layered basis pursuit: one non-negative convolutional LASSO per layer (docs/math.md §4).
  */
 import * as tf from '@tensorflow/tfjs';
 import * as v from '../src/util/validate';
@@ -85,7 +85,7 @@ export class LayeredBasisPursuit extends MultiLayerCsc {
 tf.serialization.registerClass(LayeredBasisPursuit);
 
 /**
- * Layered basis pursuit (MATH.md §4): each layer's code is the non-negative convolutional LASSO
+ * Layered basis pursuit (docs/math.md §4): each layer's code is the non-negative convolutional LASSO
  * solution for the previous layer's code, approximated by `iterations` ISTA (or FISTA) steps
  * started from thresholding. Same weights as the CNN of {@link layeredThresholding} plus one
  * step size per layer.

@@ -1,5 +1,5 @@
 /**
- * Layered thresholding, the forward pass of a ReLU CNN read as sparse coding (MATH.md §4).
+ * Layered thresholding, the forward pass of a ReLU CNN read as sparse coding (docs/math.md §4).
  */
 import * as tf from '@tensorflow/tfjs';
 import {MlCscLayerArgs, MlCscWeights, MultiLayerCsc} from './ml_csc_common';
@@ -31,7 +31,7 @@ export class LayeredThresholding extends MultiLayerCsc {
 tf.serialization.registerClass(LayeredThresholding);
 
 /**
- * Layered thresholding (MATH.md §4): `L` convolution + bias + ReLU layers, the CNN forward pass
+ * Layered thresholding (docs/math.md §4): `L` convolution + bias + ReLU layers, the CNN forward pass
  * seen as the simplest pursuit of a multi-layer convolutional sparse code.
  *
  * Input `[batch, H, W, C]`; output the last code `[batch, H_L, W_L, filters[L−1]]`, where each

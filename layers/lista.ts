@@ -1,5 +1,5 @@
 /**
- * The LISTA family (MATH.md §2): `T` iterations of a sparse-coding algorithm unrolled into one
+ * The LISTA family (docs/math.md §2): `T` iterations of a sparse-coding algorithm unrolled into one
  * layer with learned weights, mapping signals `x ∈ R^M` to codes `z ∈ R^N`.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -1,5 +1,5 @@
 /**
- * What the multi-layer convolutional sparse-coding layers (MATH.md §4) and the IHT layer (§6)
+ * What the multi-layer convolutional sparse-coding layers (docs/math.md §4) and the IHT layer (§6)
  * share: per-layer argument parsing, initializers given by name or instance, and the base class
  * that holds the filters `W_i` and biases `b_i` of `L` layers, runs layered thresholding (the
  * CNN forward pass) and takes the ML-ISTA proximal-gradient step.

@@ -1,5 +1,5 @@
 /**
- * ML-FISTA: unfolded multi-layer FISTA for multi-layer convolutional sparse coding (MATH.md §4).
+ * ML-FISTA: unfolded multi-layer FISTA for multi-layer convolutional sparse coding (docs/math.md §4).
  */
 import * as tf from '@tensorflow/tfjs';
 import * as v from '../src/util/validate';
@@ -76,7 +76,7 @@ export class MlFista extends MultiLayerCsc {
 tf.serialization.registerClass(MlFista);
 
 /**
- * ML-FISTA (MATH.md §4): layered thresholding followed by `iterations` unfoldings of
+ * ML-FISTA (docs/math.md §4): layered thresholding followed by `iterations` unfoldings of
  * multi-layer FISTA (ML-ISTA with momentum on the deepest code). Same weights as the CNN of
  * {@link layeredThresholding} plus one step size per layer.
  *

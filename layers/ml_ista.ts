@@ -1,5 +1,5 @@
 /**
- * ML-ISTA: unfolded multi-layer ISTA for multi-layer convolutional sparse coding (MATH.md §4).
+ * ML-ISTA: unfolded multi-layer ISTA for multi-layer convolutional sparse coding (docs/math.md §4).
  */
 import * as tf from '@tensorflow/tfjs';
 import * as v from '../src/util/validate';
@@ -74,7 +74,7 @@ export class MlIsta extends MultiLayerCsc {
 tf.serialization.registerClass(MlIsta);
 
 /**
- * ML-ISTA (MATH.md §4): layered thresholding followed by `iterations` unfoldings of multi-layer
+ * ML-ISTA (docs/math.md §4): layered thresholding followed by `iterations` unfoldings of multi-layer
  * ISTA, each a backward pass `Γ̂_{i−1} = D_iΓ̂_i` and a forward pass of ReLU proximal-gradient
  * steps. Same weights as the CNN of {@link layeredThresholding} plus one step size per layer.
  *

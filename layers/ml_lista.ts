@@ -1,5 +1,5 @@
 /**
- * ML-LISTA: multi-layer ISTA with learned synthesis and analysis filters (MATH.md §4).
+ * ML-LISTA: multi-layer ISTA with learned synthesis and analysis filters (docs/math.md §4).
  */
 import * as tf from '@tensorflow/tfjs';
 import * as v from '../src/util/validate';
@@ -79,7 +79,7 @@ export class MlLista extends MultiLayerCsc {
 tf.serialization.registerClass(MlLista);
 
 /**
- * ML-LISTA (MATH.md §4): layered thresholding followed by `iterations` unfoldings of
+ * ML-LISTA (docs/math.md §4): layered thresholding followed by `iterations` unfoldings of
  * multi-layer ISTA in which the synthesis filters `B_i` (backward pass, `B_iΓ̂_i`) and the
  * analysis filters `W_i` (`W_iᵀ`) are learned separately.
  *

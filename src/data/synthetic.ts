@@ -1,5 +1,5 @@
 /**
- * The standard synthetic LISTA benchmark (MATH.md §2): a Gaussian dictionary with normalised
+ * The standard synthetic LISTA benchmark (docs/math.md §2): a Gaussian dictionary with normalised
  * columns, Bernoulli–Gaussian codes, noiseless measurements `x = A z`, and the NMSE in dB.
  */
 import * as tf from '@tensorflow/tfjs';

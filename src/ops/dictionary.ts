@@ -1,7 +1,7 @@
 /**
  * Dictionary operators: a linear synthesis map `A` (code → signal) and its exact adjoint `Aᵀ`
  * (signal → code), behind one interface so that every unrolled algorithm is written once
- * (MATH.md §1, §3).
+ * (docs/math.md §1, §3).
  */
 import * as tf from '@tensorflow/tfjs';
 

@@ -1,6 +1,6 @@
 /**
  * Dense linear algebra in float64 on the CPU: Cholesky factorisation, triangular solves, SPD
- * solves, the spectral norm, and ALISTA's analytic weight (MATH.md §2).
+ * solves, the spectral norm, and ALISTA's analytic weight (docs/math.md §2).
  *
  * These are written by hand because tfjs has no linear solvers (no Cholesky, no `solve`, no
  * `inv`). They run once, when a layer computes its initial weights from a dictionary, never

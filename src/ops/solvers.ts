@@ -1,6 +1,6 @@
 /**
  * Reference (non-learned) ISTA and FISTA for `min_z ½‖x − A z‖² + λ‖z‖₁ + (μ/2)‖z‖²`
- * (MATH.md §1), written against a {@link DictionaryOperator}:
+ * (docs/math.md §1), written against a {@link DictionaryOperator}:
  *
  * - ISTA: `z⁰ = 0`, `z^{k+1} = prox_η(z^k − η Aᵀ(A z^k − x))`;
  * - FISTA: the same step taken from `y^k`, `t_{k+1} = (1 + √(1 + 4t_k²))/2`,

@@ -1,5 +1,5 @@
 /**
- * Proximal operators of the sparsity penalties (MATH.md §1). `theta` is a number or a tensor
+ * Proximal operators of the sparsity penalties (docs/math.md §1). `theta` is a number or a tensor
  * that broadcasts against `v` (a scalar, one value per channel, or one per coefficient).
  */
 import * as tf from '@tensorflow/tfjs';

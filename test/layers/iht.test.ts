@@ -74,7 +74,7 @@ describe('iht', () => {
     expectClose(tf.sub(plus, minus), tf.conv2d(x as tf.Tensor4D, layer.getWeights()[0] as tf.Tensor4D, 1, 'same'), 1e-5);
   });
 
-  // MATH.md §6, 1-D: filters 5×1 over 32 input channels, 96 filters, Gaussian with variance 1/fan
+  // docs/math.md §6, 1-D: filters 5×1 over 32 input channels, 96 filters, Gaussian with variance 1/fan
   // (fan = 5·32), signals of length 32, codes with k = 10 non-zeros U[−1, 1] in distinct pooling
   // blocks of 2. Measured on these 40 codes (wasm): ‖Φz‖/‖z‖ from 0.83 to 1.07; relative error of
   // x̂ = Wᵀ M(Wx, k) median 0.33, max 0.51 (0.1–0.2 is reached after 2 iterations: median 0.13);
