@@ -3,6 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {ConvDictionary, ConvPadding, convOutputSize} from '../src/ops/dictionary';
+import {withoutGradient} from '../src/ops/stop_gradient';
 import * as v from '../src/util/validate';
 import {Initializer, InitializerArg, nhwcShape, serializeInitializer, toInitializer} from './ml_csc_common';
 
@@ -131,15 +132,13 @@ export class Iht extends tf.layers.Layer {
   /** `M(b, k)`: the block winners (largest magnitude, or largest positive with paired filters). */
   private select(b: tf.Tensor4D): tf.Tensor4D {
     const values = this.pairedFilters ? tf.relu(b) : b;
-    return tf.mul(values, this.winnerMask(values)) as tf.Tensor4D;
+    // The 0/1 mask of `M`, computed outside differentiation (a zero gradient).
+    const mask = withoutGradient((u) => {
+      const winners = blockWinners(tf.abs(u) as tf.Tensor4D, this.poolSize);
+      return this.sparsity === null ? winners : tf.mul(winners, largest(tf.mul(u, winners), this.sparsity));
+    }, values);
+    return tf.mul(values, mask) as tf.Tensor4D;
   }
-
-  /** The 0/1 mask of `M` for `values`, computed outside differentiation (a zero gradient). */
-  private readonly winnerMask = tf.customGrad(((values: tf.Tensor4D) => {
-    let mask = blockWinners(tf.abs(values), this.poolSize);
-    if (this.sparsity !== null) mask = tf.mul(mask, largest(tf.mul(values, mask), this.sparsity));
-    return {value: mask, gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy)};
-  }) as Parameters<typeof tf.customGrad>[0]);
 
   /**
    * The layer's map with an explicit kernel (default: the layer's own), differentiable in the

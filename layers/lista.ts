@@ -8,6 +8,7 @@ import {
 } from '../src/ops/linalg';
 import {normalizeAtoms} from '../src/ops/normalize';
 import {softThreshold} from '../src/ops/thresholds';
+import {withoutGradient} from '../src/ops/stop_gradient';
 import {bool, nonNegNumber, oneOf, positiveInt, positiveNumber, reject} from '../src/util/validate';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
@@ -289,15 +290,11 @@ function randomDictionary(m: number, n: number): Matrix {
  * exceeds `θ`, else 0; its gradient is zero.
  */
 function supportMask(v: tf.Tensor, theta: tf.Tensor, count: number): tf.Tensor {
-  const mask = tf.customGrad(((u: tf.Tensor, th: tf.Tensor) => ({
-    value: tf.tidy(() => {
-      const magnitude = tf.abs(u);
-      const kth = tf.slice(tf.topk(magnitude, count).values, [0, count - 1], [-1, 1]);
-      return tf.cast(tf.logicalAnd(tf.greaterEqual(magnitude, kth), tf.greater(magnitude, th)), u.dtype);
-    }),
-    gradFunc: () => [tf.zerosLike(u), tf.zerosLike(th)],
-  })) as Parameters<typeof tf.customGrad>[0]);
-  return mask(v, theta);
+  return withoutGradient((u, th) => {
+    const magnitude = tf.abs(u);
+    const kth = tf.slice(tf.topk(magnitude, count).values, [0, count - 1], [-1, 1]);
+    return tf.cast(tf.logicalAnd(tf.greaterEqual(magnitude, kth), tf.greater(magnitude, th)), u.dtype);
+  }, v, theta);
 }
 
 /** `η^{ss}_θ(v)`: the selected entries (see {@link supportMask}) pass, the rest are soft-thresholded. */

@@ -5,7 +5,7 @@ export type {DictionaryOperator, ConvPadding} from './dictionary';
 export {normalizeAtoms} from './normalize';
 export {powerIteration} from './power_iteration';
 export type {PowerIterationResult} from './power_iteration';
-export {stopGradient} from './stop_gradient';
+export {stopGradient, withoutGradient} from './stop_gradient';
 export {ista, lassoObjective} from './solvers';
 export type {SolverOptions} from './solvers';
 export {alistaWeight, cholesky, solveLower, solveLowerTransposed, solveSpd, spectralNormSquared, type Matrix, type MatrixLike} from './linalg';

@@ -3,6 +3,7 @@
  * that broadcasts against `v` (a scalar, one value per channel, or one per coefficient).
  */
 import * as tf from '@tensorflow/tfjs';
+import {withoutGradient} from './stop_gradient';
 
 export type Threshold = number | tf.Tensor;
 
@@ -24,7 +25,7 @@ export function nonNegSoftThreshold(v: tf.Tensor, theta: Threshold): tf.Tensor {
  * carries no gradient: `∂H/∂v = [|v| > θ]`.
  */
 export function hardThreshold(v: tf.Tensor, theta: Threshold): tf.Tensor {
-  return tf.tidy(() => tf.mul(v, tf.cast(tf.greater(tf.abs(v), theta), v.dtype)));
+  return tf.tidy(() => tf.mul(v, withoutGradient((u) => tf.cast(tf.greater(tf.abs(u), theta), u.dtype), v)));
 }
 
 /**

@@ -179,7 +179,8 @@ describe('cscStage', () => {
     });
 
     it('gradients in the input match finite differences', () => {
-      const layer = built({filters: 3, iterations: 2, lambda: 0.05, nonNeg: false}, [5, 5, 1]);
+      const layer = built({dictionary: tf.randomNormal([3, 3, 1, 3], 0, 1, 'float32', 18) as tf.Tensor4D,
+                           iterations: 2, lambda: 0.05, nonNeg: false}, [5, 5, 1]);
       const w = tf.randomNormal([1, 5, 5, 3], 0, 1, 'float32', 14);
       expectGradientMatchesFiniteDifference(
         (x) => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, w)) as tf.Scalar,
@@ -187,7 +188,8 @@ describe('cscStage', () => {
     });
 
     it('gradients in the dictionary, λ and a learned step match finite differences', () => {
-      const layer = built({filters: 3, iterations: 2, lambda: 0.05, nonNeg: false, step: 'learned'}, [5, 5, 1]);
+      const layer = built({dictionary: tf.randomNormal([3, 3, 1, 3], 0, 1, 'float32', 19) as tf.Tensor4D,
+                           iterations: 2, lambda: 0.05, nonNeg: false, step: 'learned'}, [5, 5, 1]);
       const x = tf.randomNormal([2, 5, 5, 1], 0, 1, 'float32', 16);
       const w = tf.randomNormal([2, 5, 5, 3], 0, 1, 'float32', 17);
       for (const weight of layer.trainableWeights) {

@@ -18,6 +18,18 @@ describe('thresholds against their closed forms', () => {
     });
   }
 
+  it('gradients: soft ∂S/∂v = [|v| > θ], non-negative [v > θ], hard [|v| > θ] (mask held constant)', () => {
+    const v = tf.tensor1d([-1, -0.2, 0.3, 2]);
+    const theta = 0.5;
+    expectClose(tf.grad((u: tf.Tensor) => tf.sum(softThreshold(u, theta)))(v), [1, 0, 0, 1]);
+    expectClose(tf.grad((u: tf.Tensor) => tf.sum(nonNegSoftThreshold(u, theta)))(v), [0, 0, 0, 1]);
+    expectClose(tf.grad((u: tf.Tensor) => tf.sum(hardThreshold(u, theta)))(v), [1, 0, 0, 1]);
+    // ∂S_θ(v)/∂θ = −sign(v) outside the dead zone: +1 for −1, −1 for 2 and 3.
+    const [, dTheta] = tf.grads((u: tf.Tensor, t: tf.Tensor) => tf.sum(softThreshold(u, t)))(
+      [tf.tensor1d([-1, 0.1, 2, 3]), tf.scalar(theta)]);
+    expectClose(dTheta, -1);
+  });
+
   it('thresholds broadcast per channel', () => {
     const v = tf.tensor2d([[1, 1, 1], [-2, -2, -2]]);
     const theta = tf.tensor1d([0, 0.5, 1.5]);
