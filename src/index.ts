@@ -13,5 +13,6 @@ export * as ops from './ops';
 export * as io from './io';
 export * as data from './data';
 export * as layers from '../layers';
+export * as models from '../models';
 export * from '../layers/classes';
 export {version} from './version';
