@@ -1,7 +1,8 @@
 /**
  * sparseland's kernels for the wasm backend: the convolution and depthwise-convolution
- * gradients composed from the backend's fast (XNNPACK) kernels, a correct `MaxPoolGrad`, and
- * matrix products whose transposes are materialised so that the fast path runs.
+ * gradients composed from the backend's fast (XNNPACK) kernels, a correct `MaxPoolGrad`,
+ * matrix products whose transposes are materialised so that the fast path runs, and an
+ * `Identity` that shares its input's data instead of copying it.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -10,6 +11,7 @@ import {conv2dBackpropFilter} from './conv2d_backprop_filter';
 import {conv2dBackpropInput} from './conv2d_backprop_input';
 import {depthwiseConv2dBackpropFilter} from './depthwise_conv2d_backprop_filter';
 import {depthwiseConv2dBackpropInput} from './depthwise_conv2d_backprop_input';
+import {identity} from './identity';
 import {maxPoolGrad} from './max_pool_grad';
 import {registerThreadedWasm} from './threads';
 import {captureStock} from './wasm_ops';
@@ -22,6 +24,7 @@ const KERNELS: [string, tf.KernelFunc][] = [
   [tf.MaxPoolGrad, maxPoolGrad as tf.KernelFunc],
   [tf.BatchMatMul, batchMatMul as tf.KernelFunc],
   [tf._FusedMatMul, fusedMatMul as tf.KernelFunc],
+  [tf.Identity, identity as tf.KernelFunc],
 ];
 
 let registered = false;

@@ -23,7 +23,8 @@ export function captureStock(name: string): void {
   if (config != null && !replaced.has(name)) replaced.set(name, config.kernelFunc);
 }
 
-function stock(name: string): tf.KernelFunc {
+/** The stock wasm kernel `name` (the one sparseland replaced, if it did). */
+export function stock(name: string): tf.KernelFunc {
   const func = replaced.get(name) ?? tf.getKernel(name, 'wasm')?.kernelFunc;
   if (func == null) throw new Error(`sparseland: the wasm backend has no '${name}' kernel`);
   return func;
