@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {ConvDictionary, ConvPadding} from '../src/ops/dictionary';
 import {normalizeAtoms} from '../src/ops/normalize';
+import {nhwcShape} from '../src/util/layer_args';
 import * as v from '../src/util/validate';
 import {CscStage} from './csc_stage';
 
@@ -102,11 +103,7 @@ export class CscDecoder extends tf.layers.Layer {
   }
 
   build(inputShape: tf.Shape | tf.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    if (shape.length !== 4 || shape[3] == null) {
-      throw new Error(`${NAME}: input must be a code [batch, H, W, channels] with known channels, ` +
-                      `got [${shape.map(String)}]`);
-    }
+    const shape = nhwcShape(NAME, inputShape);
     const stage = this.tiedStage();
     if (stage) {
       if (!stage.built) {

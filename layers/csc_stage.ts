@@ -7,6 +7,7 @@ import {normalizeAtoms} from '../src/ops/normalize';
 import {powerIteration} from '../src/ops/power_iteration';
 import {stopGradient} from '../src/ops/stop_gradient';
 import {elasticNetProx} from '../src/ops/thresholds';
+import {Initializer, InitializerArg, nhwcShape, serializeInitializer, toInitializer} from '../src/util/layer_args';
 import * as v from '../src/util/validate';
 
 const NAME = 'cscStage';
@@ -59,25 +60,14 @@ export interface CscStageLayerArgs {
   reconstructionWeight?: number;
   /** Initial dictionary `[kh, kw, C_img, C_code]`, copied into the weights. */
   dictionary?: tf.Tensor4D;
-  /** Initializer of the dictionary when none is given. Default `'glorotNormal'`. */
-  kernelInitializer?: string;
+  /** Initializer of the dictionary when none is given (name, instance or saved form). Default `'glorotNormal'`. */
+  kernelInitializer?: InitializerArg;
   /** Standard layer arguments: `inputShape`, `name`, `trainable`, ... */
   inputShape?: (number | null)[];
   batchInputShape?: (number | null)[];
   name?: string;
   trainable?: boolean;
   dtype?: tf.DataType;
-}
-
-type Initializer = ReturnType<typeof tf.initializers.glorotNormal>;
-
-/** A tfjs initializer by its factory name (`'glorotNormal'`, `'heNormal'`, ...). */
-function initializer(name: string): Initializer {
-  const factory = (tf.initializers as unknown as Record<string, unknown>)[name];
-  if (typeof factory !== 'function' || name === 'Initializer') {
-    v.reject(NAME, 'kernelInitializer', 'the name of a tf.initializers factory', name);
-  }
-  return (factory as (args: object) => Initializer)({});
 }
 
 /** Spatial size used for power iteration when the input's size is not known at build time. */
@@ -117,7 +107,7 @@ export class CscStage extends tf.layers.Layer {
   readonly trainableLambda: boolean;
   readonly tied: boolean;
   readonly reconstructionWeight: number;
-  readonly kernelInitializer: string;
+  readonly kernelInitializer: Initializer;
 
   private readonly initialDictionary: tf.Tensor4D | undefined;
   private kernels: tf.LayerVariable[] = [];
@@ -181,8 +171,7 @@ export class CscStage extends tf.layers.Layer {
     this.trainableLambda = v.bool(NAME, 'trainableLambda', args.trainableLambda ?? true);
     this.tied = v.bool(NAME, 'tied', args.tied ?? true);
     this.reconstructionWeight = v.nonNegNumber(NAME, 'reconstructionWeight', args.reconstructionWeight ?? 0);
-    this.kernelInitializer = args.kernelInitializer ?? 'glorotNormal';
-    initializer(this.kernelInitializer);
+    this.kernelInitializer = toInitializer(NAME, 'kernelInitializer', args.kernelInitializer ?? 'glorotNormal');
     const named = (CscStage.byName.get(this.name) ?? []).filter((ref) => ref.deref() !== undefined);
     CscStage.byName.set(this.name, [...named, new WeakRef(this)]);
     if (this.reconstructionWeight > 0) {
@@ -192,12 +181,8 @@ export class CscStage extends tf.layers.Layer {
   }
 
   build(inputShape: tf.Shape | tf.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    if (shape.length !== 4 || shape[3] == null) {
-      throw new Error(`${NAME}: input must be [batch, H, W, channels] with known channels, ` +
-                      `got [${shape.map(String)}]`);
-    }
-    const cImg = shape[3];
+    const shape = nhwcShape(NAME, inputShape);
+    const cImg = shape[3]!;
     const [kh, kw] = this.kernelSize;
     if (this.initialDictionary && this.initialDictionary.shape[2] !== cImg) {
       v.reject(NAME, 'dictionary', `${cImg} input channels (C_img) to match the input`,
@@ -212,7 +197,7 @@ export class CscStage extends tf.layers.Layer {
                        this.filters!];
     for (let i = 0; i < count; i++) {
       const suffix = this.tied ? '' : `_${i}`;
-      const kernel = this.addWeight(`kernel${suffix}`, kernelShape, 'float32', initializer(this.kernelInitializer));
+      const kernel = this.addWeight(`kernel${suffix}`, kernelShape, 'float32', this.kernelInitializer);
       if (this.initialDictionary) kernel.write(this.initialDictionary);
       this.kernels.push(kernel);
       this.powerVectors.push(this.addWeight(`power_vector${suffix}`, [1, ...codeShape], 'float32',
@@ -340,7 +325,7 @@ export class CscStage extends tf.layers.Layer {
       trainableLambda: this.trainableLambda,
       tied: this.tied,
       reconstructionWeight: this.reconstructionWeight,
-      kernelInitializer: this.kernelInitializer,
+      kernelInitializer: serializeInitializer(this.kernelInitializer),
     };
   }
 }

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import {ConvDictionary, ConvPadding, convOutputSize} from '../src/ops/dictionary';
 import {withoutGradient} from '../src/ops/stop_gradient';
 import * as v from '../src/util/validate';
-import {Initializer, InitializerArg, nhwcShape, serializeInitializer, toInitializer} from './ml_csc_common';
+import {Initializer, InitializerArg, nhwcShape, serializeInitializer, toInitializer} from '../src/util/layer_args';
 
 const NAME = 'iht';
 

@@ -3,8 +3,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as v from '../src/util/validate';
-import {Initializer, InitializerArg, MlCscLayerArgs, MlCscWeights, MultiLayerCsc, proxGradStep,
-        serializeInitializer, toInitializer} from './ml_csc_common';
+import {MlCscLayerArgs, MlCscWeights, MultiLayerCsc, proxGradStep} from './ml_csc_common';
+import {Initializer, InitializerArg, serializeInitializer, toInitializer} from '../src/util/layer_args';
 
 const NAME = 'mlLista';
 
