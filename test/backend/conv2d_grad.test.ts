@@ -69,6 +69,20 @@ describe('wasm Conv2DBackpropFilter and Conv2DBackpropInput match cpu', () => {
     tf.dispose([x, dy]);
   });
 
+  for (const [inShape, outChannels] of [[[3, 28, 28, 1], 8], [[3, 12, 12, 8], 16]] as const) {
+    it(`conv2d grads on ML-CSC layers: ${inShape.join('x')} → ${outChannels} channels, ` +
+       'kernel 6x6, stride 2, valid', async () => {
+      const x = randomTensor([...inShape], 81);
+      const w = randomTensor([6, 6, inShape[3], outChannels], 82);
+      const [oh, ow] = outShape([...inShape], [6, 6], 2, 'valid');
+      const r = randomTensor([inShape[0], oh, ow, outChannels], 83);
+      await expectCpuParity((xi, wi, ri) => tf.grads(
+        (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(
+          tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'valid'), ri)))([xi, wi]), [x, w, r]);
+      tf.dispose([x, w, r]);
+    });
+  }
+
   it('conv2d grads on a CSC-sized problem: batch 4, 16x16x3 → 64 atoms of 3x3', async () => {
     const x = randomTensor([4, 16, 16, 3], 7);
     const w = randomTensor([3, 3, 3, 64], 8);

@@ -1,8 +1,9 @@
 /**
  * sparseland's kernels for the wasm backend: the convolution and depthwise-convolution
  * gradients composed from the backend's fast (XNNPACK) kernels, a correct `MaxPoolGrad`,
- * matrix products whose transposes are materialised so that the fast path runs, and an
- * `Identity` that shares its input's data instead of copying it.
+ * matrix products whose transposes are materialised so that the fast path runs, an
+ * `Identity` that shares its input's data instead of copying it, and a `Slice` that reads
+ * its input in place.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -13,6 +14,7 @@ import {depthwiseConv2dBackpropFilter} from './depthwise_conv2d_backprop_filter'
 import {depthwiseConv2dBackpropInput} from './depthwise_conv2d_backprop_input';
 import {identity} from './identity';
 import {maxPoolGrad} from './max_pool_grad';
+import {slice} from './slice';
 import {registerThreadedWasm} from './threads';
 import {captureStock} from './wasm_ops';
 
@@ -25,6 +27,7 @@ const KERNELS: [string, tf.KernelFunc][] = [
   [tf.BatchMatMul, batchMatMul as tf.KernelFunc],
   [tf._FusedMatMul, fusedMatMul as tf.KernelFunc],
   [tf.Identity, identity as tf.KernelFunc],
+  [tf.Slice, slice as tf.KernelFunc],
 ];
 
 let registered = false;

@@ -3,6 +3,7 @@
  * intermediate: a composed kernel is a sequence of stock kernel calls on `TensorInfo`s.
  */
 import * as tf from '@tensorflow/tfjs';
+import {slice} from './slice';
 
 type Info = tf.TensorInfo;
 type Pads = [number, number][];
@@ -67,8 +68,11 @@ export class WasmOps {
     return this.run('PadV2', {x}, {paddings, constantValue: value});
   }
 
+  /** sparseland's `Slice`, which reads `x` in place. */
   slice(x: Info, begin: number[], size: number[]): Info {
-    return this.run('Slice', {x}, {begin, size});
+    const out = slice({inputs: {x}, backend: this.backend, attrs: {begin, size}});
+    this.made.push(out);
+    return out;
   }
 
   stridedSlice(x: Info, begin: number[], end: number[], strides: number[]): Info {
