@@ -38,6 +38,28 @@ describe('wasm Conv2DBackpropFilter and Conv2DBackpropInput match cpu', () => {
     }
   }
 
+  // Many code channels and one image channel: at unit stride the input gradient takes the
+  // product-and-scatter path.
+  for (const stride of [1, 2]) {
+    for (const k of [[1, 1], [3, 3], [4, 4], [5, 5], [3, 2]]) {
+      for (const pad of PADS) {
+        if (typeof pad === 'number' && k[0] !== k[1]) continue;
+        it(`conv2d grads: batch 2, stride ${stride}, kernel ${k.join('x')}, ` +
+           `pad ${JSON.stringify(pad)}, input 9x7x1 → 24 channels`, async () => {
+          const x = randomTensor([2, 9, 7, 1], 84);
+          const w = randomTensor([k[0], k[1], 1, 24], 85);
+          const [oh, ow] = outShape(x.shape, k, stride, pad);
+          const r = randomTensor([2, oh, ow, 24], 86);
+          await expectCpuParity((xi, wi, ri) => tf.grads(
+            (a: tf.Tensor, b: tf.Tensor) =>
+              tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad as 'same',
+                                      'NHWC', 1, rounding(pad)), ri)))([xi, wi]), [x, w, r]);
+          tf.dispose([x, w, r]);
+        });
+      }
+    }
+  }
+
   for (const stride of [1, 2, 3]) {
     for (const pad of ['same', 'valid'] as const) {
       it(`conv2dTranspose forward and grads: stride ${stride}, pad ${pad}, code 4x5x6 → 10x11x2`,

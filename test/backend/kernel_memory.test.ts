@@ -18,6 +18,9 @@ describe('wasm composed kernels free their intermediates', () => {
       return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(
         a as tf.Tensor4D, b as tf.Tensor4D, 2, [[0, 0], [1, 0], [0, 2], [0, 0]])))([x, w]);
     })],
+    ['conv2d input gradient by product and scatter, 1 → 24 channels', () => tf.tidy(() => tf.grad(
+      (a) => tf.sum(tf.conv2d(a as tf.Tensor4D, randomTensor([3, 3, 1, 24], 60) as tf.Tensor4D, 1,
+                              'same')))(randomTensor([2, 9, 8, 1], 61)))],
     ['conv2dTranspose, stride 3', () => tf.tidy(() => tf.conv2dTranspose(
       randomTensor([2, 3, 4, 5], 53) as tf.Tensor4D, randomTensor([3, 3, 2, 5], 54) as tf.Tensor4D,
       [2, 9, 12, 2], 3, 'same'))],

@@ -3,6 +3,7 @@
  * intermediate: a composed kernel is a sequence of stock kernel calls on `TensorInfo`s.
  */
 import * as tf from '@tensorflow/tfjs';
+import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {slice} from './slice';
 
 type Info = tf.TensorInfo;
@@ -53,6 +54,14 @@ export class WasmOps {
       if (info !== keep) this.backend.disposeData(info.dataId);
     }
     this.made.length = 0;
+  }
+
+  /** A new float32 tensor holding `values`. */
+  constant(values: Float32Array, shape: number[]): Info {
+    const out = (this.backend as unknown as BackendWasm).makeOutput(shape, 'float32', undefined,
+                                                                     values);
+    this.made.push(out);
+    return out;
   }
 
   reshape(x: Info, shape: number[]): Info {
