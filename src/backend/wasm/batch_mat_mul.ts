@@ -6,6 +6,16 @@
  * A batch is folded into the rows of `A'` when `B` is shared (`[n, m, k]·[1, k, l]` is
  * `[1, n·m, k]·[1, k, l]`), and otherwise split into one product per batch entry when the
  * matrices are large enough for that to pay (not with PReLU weights, which may vary by row).
+ *
+ * XNNPACK packs the right operand `B'` afresh for every new tensor, and the transposes are
+ * copies too, so for an `m×k · k×l` product the floats moved are
+ *   `[op(A) = Aᵀ]·m·k + [op(B) = Bᵀ]·k·l + k·l`  (transposes, then the packing of `B'`).
+ * Without bias or PReLU inputs, and with equal batches, the product may instead be computed
+ * as `(op(A)·op(B))ᵀ = op(B)ᵀ·op(A)ᵀ`, where `op(B)ᵀ` is `B` itself when `op(B) = Bᵀ`
+ * (likewise for `A`), moving
+ *   `[op(B) = B]·k·l + [op(A) = A]·m·k + m·k + m·l`  (transposes, packing, result transpose);
+ * the cheaper of the two runs. For `A·Bᵀ` with a large square `B` (the input gradient of a
+ * product with a weight matrix) that packs the small `Aᵀ` instead of the large `Bᵀ`.
  */
 import * as tf from '@tensorflow/tfjs';
 import {KernelArgs, WasmOps, compose} from './wasm_ops';
@@ -60,13 +70,24 @@ function matMul(name: string, inputs: Record<string, Info>, backend: object,
                 attrs: tf.NamedAttrMap): Info {
   const {a, b, ...extra} = inputs;
   const {transposeA, transposeB} = attrs as unknown as tf.BatchMatMulAttrs;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const [m, k] = transposeA ? [a.shape[ra - 1], a.shape[ra - 2]] : [a.shape[ra - 2], a.shape[ra - 1]];
+  const l = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+  const batch = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2),
+                                                            b.shape.slice(0, -2));
+  const direct = (transposeA ? m * k : 0) + (transposeB ? k * l : 0) + k * l;
+  const swapped = (transposeB ? 0 : k * l) + (transposeA ? 0 : m * k) + m * k + m * l;
+  const sameBatch = a.shape.slice(0, -2).reduce((p, d) => p * d, 1) ===
+                    b.shape.slice(0, -2).reduce((p, d) => p * d, 1);
+  const swap = Object.keys(extra).length === 0 && sameBatch && swapped < direct;
   return compose(backend as tf.KernelBackend, (ops) => {
-    const a3 = as3d(ops, transposeA ? swapLast(ops, a) : a);
-    const b3 = as3d(ops, transposeB ? swapLast(ops, b) : b);
-    const out = product(ops, name, a3, b3, extra as Record<string, Info>, attrs);
-    const batch = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2),
-                                                              b.shape.slice(0, -2));
-    return ops.reshape(out, [...batch, a3.shape[1], b3.shape[2]]);
+    const out = swap
+      ? swapLast(ops, product(ops, name, as3d(ops, transposeB ? b : swapLast(ops, b)),
+                              as3d(ops, transposeA ? a : swapLast(ops, a)), extra, attrs))
+      : product(ops, name, as3d(ops, transposeA ? swapLast(ops, a) : a),
+                as3d(ops, transposeB ? swapLast(ops, b) : b), extra as Record<string, Info>, attrs);
+    return ops.reshape(out, [...batch, m, l]);
   });
 }
 
