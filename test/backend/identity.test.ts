@@ -12,7 +12,7 @@ function counts(): Counts {
   return {tensors: tf.memory().numTensors, dataIds: tf.engine().backend.numDataIds()};
 }
 
-describe('wasm Identity shares data', () => {
+describe('wasm Identity and same-dtype Cast share data', () => {
   it('clone equals the original, and either survives the other being disposed', () => {
     const before = counts();
     const x = randomTensor([3, 4, 5], 61);
@@ -86,6 +86,23 @@ describe('wasm Identity shares data', () => {
     x.dispose();
     assert.deepEqual(y.dataSync(), ['a', 'bc']);
     y.dispose();
+  });
+
+  it('a cast to the same dtype shares data; other casts convert', () => {
+    const x = randomTensor([3, 5], 68);
+    const before = tf.engine().backend.numDataIds();
+    const same = tf.cast(x, 'float32');
+    assert.equal(tf.engine().backend.numDataIds(), before);
+    const values = x.dataSync().slice();
+    x.dispose();
+    expectClose(same.dataSync(), values, 0);
+    const mask = tf.greater(same, 0);
+    const asFloat = tf.cast(mask, 'float32');
+    const asInt = tf.cast(tf.mul(same, 10), 'int32');
+    assert.equal(asFloat.dtype, 'float32');
+    expectClose(asFloat.dataSync(), Array.from(values, (v) => Number(v > 0)), 0);
+    assert.deepEqual(Array.from(asInt.dataSync()), Array.from(values, (v) => Math.fround(v * 10) | 0));
+    tf.dispose([same, mask, asFloat, asInt]);
   });
 
   it('a clone costs no new backend data', () => {

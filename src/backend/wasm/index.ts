@@ -1,13 +1,14 @@
 /**
  * sparseland's kernels for the wasm backend: the convolution and depthwise-convolution
  * gradients composed from the backend's fast (XNNPACK) kernels, a correct `MaxPoolGrad`,
- * matrix products whose transposes are materialised so that the fast path runs, an
- * `Identity` that shares its input's data instead of copying it, and a `Slice` that reads
- * its input in place.
+ * matrix products whose transposes are materialised so that the fast path runs, `Identity`
+ * and same-dtype `Cast` that share their input's data instead of copying it, and a `Slice`
+ * that reads its input in place.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import {batchMatMul, fusedMatMul} from './batch_mat_mul';
+import {cast} from './cast';
 import {conv2dBackpropFilter} from './conv2d_backprop_filter';
 import {conv2dBackpropInput} from './conv2d_backprop_input';
 import {depthwiseConv2dBackpropFilter} from './depthwise_conv2d_backprop_filter';
@@ -27,6 +28,7 @@ const KERNELS: [string, tf.KernelFunc][] = [
   [tf.BatchMatMul, batchMatMul as tf.KernelFunc],
   [tf._FusedMatMul, fusedMatMul as tf.KernelFunc],
   [tf.Identity, identity as tf.KernelFunc],
+  [tf.Cast, cast as tf.KernelFunc],
   [tf.Slice, slice as tf.KernelFunc],
 ];
 
