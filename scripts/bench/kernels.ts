@@ -31,17 +31,24 @@ const SHAPES: Shape[] = [
    stride: 2, pad: 'valid'},
 ];
 
-type Call = (s: Shape, x: tf.Tensor, w: tf.Tensor, dy: tf.Tensor) => tf.TensorInfo;
+interface Inputs {
+  x: tf.Tensor;
+  w: tf.Tensor;
+  dy: tf.Tensor;
+}
+
+type Call = (s: Shape, t: Inputs) => tf.Tensor;
 
 const CALLS: [string, Call][] = [
-  ['Conv2D', (s, x, w) => tf.engine().runKernel(
-    tf.Conv2D, {x, filter: w}, {strides: s.stride, pad: s.pad, dataFormat: 'NHWC', dilations: 1})],
-  ['Conv2DBackpropFilter', (s, x, w, dy) => tf.engine().runKernel(
+  ['Conv2D', (s, {x, w}) => tf.engine().runKernel(
+    tf.Conv2D, {x, filter: w}, {strides: s.stride, pad: s.pad, dataFormat: 'NHWC',
+                                dilations: 1}) as tf.Tensor],
+  ['Conv2DBackpropFilter', (s, {x, dy}) => tf.engine().runKernel(
     tf.Conv2DBackpropFilter, {x, dy}, {strides: s.stride, pad: s.pad, dataFormat: 'NHWC',
-                                       filterShape: s.filter})],
-  ['Conv2DBackpropInput', (s, x, w, dy) => tf.engine().runKernel(
+                                       filterShape: s.filter}) as tf.Tensor],
+  ['Conv2DBackpropInput', (s, {w, dy}) => tf.engine().runKernel(
     tf.Conv2DBackpropInput, {dy, filter: w}, {strides: s.stride, pad: s.pad, dataFormat: 'NHWC',
-                                              inputShape: s.x})],
+                                              inputShape: s.x}) as tf.Tensor],
 ];
 
 /** Median ms of `call` over `runs` calls, each on fresh copies of the inputs. */
@@ -54,10 +61,10 @@ function medianMs(s: Shape, call: Call, runs: number): number | string {
     for (let i = 0; i < runs + 2; i++) {
       const [xi, wi, dyi] = [x, w, dy].map((t) => tf.add(t, 0));
       const t0 = process.hrtime.bigint();
-      const out = call(s, xi, wi, dyi);
+      const out = call(s, {x: xi, w: wi, dy: dyi});
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       if (i >= 2) times.push(ms);
-      tf.dispose([xi, wi, dyi, out as tf.Tensor]);
+      tf.dispose([xi, wi, dyi, out]);
     }
   } catch (e) {
     return (e as Error).message.includes('not registered') ? 'no kernel' : 'fails';
