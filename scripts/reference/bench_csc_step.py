@@ -5,6 +5,7 @@ A z = conv_transpose2d(z, W) and A^T x = conv2d(x, W) with W of shape [64, 3, 3,
 (PyTorch's [C_code, C_img, kh, kw] for conv2d's weight [out, in, kh, kw] is [64, 3, 3, 3]),
 stride 1, padding 1 ('same'); z <- ReLU(z - eta A^T(A z - x) - eta lambda) five times
 from z = 0; loss ||x - A z||^2 + mean|z|; one SGD update of W and lambda.
+`--threads N` runs it on N threads instead.
 """
 import argparse
 import json
@@ -22,8 +23,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--runs', type=int, default=10)
     parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--threads', type=int, default=2)
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     x = torch.rand(BATCH, CHANNELS, SIZE, SIZE)
     w = (0.1 * torch.randn(ATOMS, CHANNELS, KERNEL, KERNEL)).requires_grad_()

@@ -3,6 +3,7 @@ scripts/bench/lista_step.ts. Prints the median step time as JSON on the last lin
 
 z <- S_theta_k(x W_k + z S_k) from z = 0, W_k [250, 500], S_k [500, 500], scalar theta_k,
 batch 64, S_theta(v) = ReLU(v - theta) - ReLU(-v - theta); loss ||z - z*||^2; one SGD update.
+`--threads N` runs it on N threads instead.
 """
 import argparse
 import json
@@ -18,8 +19,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--runs', type=int, default=10)
     parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--threads', type=int, default=2)
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     x = torch.randn(BATCH, M)
     target = torch.randn(BATCH, N)
