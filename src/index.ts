@@ -4,9 +4,11 @@
  * `import * as sl from 'sparseland'`, then `await sl.backend.setBackend()` and
  * `sl.layers.cscStage({...})`, as one writes `tf.layers.conv2d({...})`.
  */
+import {registerWasmKernels} from './backend/wasm';
 import {registerFileSystem} from './io/file_system';
 
 registerFileSystem();
+registerWasmKernels();
 
 export * as backend from './backend';
 export * as ops from './ops';

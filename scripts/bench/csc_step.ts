@@ -6,7 +6,7 @@
  * The same network as scripts/reference/bench_csc_step.py.
  */
 import * as tf from '@tensorflow/tfjs';
-import {ops} from '../../src';
+import * as ops from '../../src/ops';
 
 export const CSC = {batch: 32, size: 32, channels: 3, atoms: 64, kernel: 3, iterations: 5,
                     eta: 0.1, lambda: 0.1, learningRate: 1e-3};

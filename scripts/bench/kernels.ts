@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   await registerThreadedWasm(Number(process.env.SPARSELAND_WASM_THREADS ?? 1));
   await tf.setBackend('wasm');
   const stock = SHAPES.map((s) => CALLS.map(([, call]) => medianMs(s, call, runs)));
-  await registerWasmKernels();
+  registerWasmKernels();
   await tf.setBackend('wasm');
   const ours = SHAPES.map((s) => CALLS.map(([, call]) => medianMs(s, call, runs)));
   const fmt = (v: number | string): string => typeof v === 'number' ? v.toFixed(2) : v;

@@ -5,7 +5,7 @@
  * as scripts/reference/bench_lista_step.py.
  */
 import * as tf from '@tensorflow/tfjs';
-import {ops} from '../../src';
+import * as ops from '../../src/ops';
 import type {TrainingStep} from './csc_step';
 
 export const LISTA = {batch: 64, m: 250, n: 500, layers: 16, theta: 0.1, learningRate: 1e-4};

@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   await tf.setBackend('wasm');
   const stockThreads = getThreadsCount();
   for (const w of WORKLOADS) rows[w.name]['stock tfjs-wasm'] = time(w.make, 1, Math.min(runs, 3));
-  await registerWasmKernels();
+  registerWasmKernels();
   await tf.setBackend('wasm');
   const profiles: [string, KernelTime[]][] = [];
   for (const w of WORKLOADS) {

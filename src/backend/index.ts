@@ -1,3 +1,4 @@
 export {setBackend} from './select';
 export type {BackendName, SetBackendOptions} from './select';
 export {registerWasmKernels} from './wasm';
+export {registerThreadedWasm, wasmThreads} from './wasm/threads';

@@ -2,10 +2,13 @@
  * Backend choice. `setBackend()` picks, in order: an explicit argument, the environment variable
  * `SPARSELAND_BACKEND`, then the first that loads of `tensorflow` (from
  * `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node`), `wasm` (with sparseland's
- * gradient kernels), `cpu`. The choice is logged once.
+ * gradient kernels, and XNNPACK on every core up to 8 unless `SPARSELAND_WASM_THREADS` sets the
+ * count), `cpu`. The choice is logged once, with the thread count for wasm.
  */
 import * as tf from '@tensorflow/tfjs';
+import {getThreadsCount} from '@tensorflow/tfjs-backend-wasm';
 import {registerWasmKernels} from './wasm';
+import {registerThreadedWasm, wasmThreads} from './wasm/threads';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 const NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -30,7 +33,10 @@ async function activate(name: BackendName): Promise<boolean> {
       return false;
     }
   }
-  if (name === 'wasm') await registerWasmKernels();
+  if (name === 'wasm') {
+    registerWasmKernels();
+    await registerThreadedWasm(wasmThreads());
+  }
   try {
     return await tf.setBackend(name);
   } catch {
@@ -59,7 +65,8 @@ export async function setBackend(name?: string, options: SetBackendOptions = {})
     if (await activate(candidate)) {
       await tf.ready();
       if ((options.log ?? true) && logged !== candidate) {
-        process.stderr.write(`sparseland: using the '${candidate}' backend\n`);
+        const threads = candidate === 'wasm' ? ` (${getThreadsCount()} thread${getThreadsCount() > 1 ? 's' : ''})` : '';
+        process.stderr.write(`sparseland: using the '${candidate}' backend${threads}\n`);
         logged = candidate;
       }
       return candidate;

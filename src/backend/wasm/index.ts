@@ -16,7 +16,6 @@ import {depthwiseConv2dBackpropInput} from './depthwise_conv2d_backprop_input';
 import {identity} from './identity';
 import {maxPoolGrad} from './max_pool_grad';
 import {slice} from './slice';
-import {registerThreadedWasm} from './threads';
 import {captureStock} from './wasm_ops';
 
 const KERNELS: [string, tf.KernelFunc][] = [
@@ -35,14 +34,11 @@ const KERNELS: [string, tf.KernelFunc][] = [
 let registered = false;
 
 /**
- * Registers sparseland's kernels on the wasm backend (idempotent). With the environment
- * variable `SPARSELAND_WASM_THREADS` set to `n ≥ 2` (and the wasm backend not yet
- * initialised), the backend runs XNNPACK on `n` threads where Node allows it, and stays
- * single-threaded otherwise.
+ * Registers sparseland's kernels on the wasm backend (idempotent). Importing sparseland calls
+ * it, so the kernels serve every wasm backend, threaded or not, however it is chosen.
  */
-export async function registerWasmKernels(): Promise<void> {
+export function registerWasmKernels(): void {
   if (registered) return;
-  await registerThreadedWasm(Number(process.env.SPARSELAND_WASM_THREADS ?? 1));
   for (const [kernelName, kernelFunc] of KERNELS) {
     const stock = tf.getKernel(kernelName, 'wasm');
     if (stock != null) {

@@ -13,6 +13,25 @@ import {existsSync, readFileSync, writeFileSync} from 'fs';
 import os from 'os';
 import * as path from 'path';
 
+/** Most XNNPACK threads used by default. */
+const MAX_DEFAULT_THREADS = 8;
+
+/**
+ * XNNPACK threads for the wasm backend: `SPARSELAND_WASM_THREADS` when set (1 keeps the stock
+ * single-threaded backend), else the machine's cores, at most 8.
+ */
+export function wasmThreads(): number {
+  const value = process.env.SPARSELAND_WASM_THREADS;
+  if (value === undefined || value === '') {
+    return Math.min(MAX_DEFAULT_THREADS, os.availableParallelism?.() ?? os.cpus().length);
+  }
+  const threads = Number(value);
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new Error(`SPARSELAND_WASM_THREADS must be a positive integer, got '${value}'`);
+  }
+  return threads;
+}
+
 /** Longest wait for the threaded module and its workers to start. */
 const START_TIMEOUT_MS = 10000;
 
