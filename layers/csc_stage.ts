@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import {ConvDictionary, ConvPadding, convOutputSize} from '../src/ops/dictionary';
 import {normalizeAtoms} from '../src/ops/normalize';
 import {powerIteration} from '../src/ops/power_iteration';
-import {stopGradient} from '../src/ops/stop_gradient';
+import {withoutGradient} from '../src/ops/stop_gradient';
 import {elasticNetProx} from '../src/ops/thresholds';
 import {Initializer, InitializerArg, nhwcShape, serializeInitializer, toInitializer} from '../src/util/layer_args';
 import * as v from '../src/util/validate';
@@ -240,9 +240,16 @@ export class CscStage extends tf.layers.Layer {
   private lipschitz(i: number, update: boolean): tf.Scalar {
     const u = this.powerVectors[i];
     const size = this.inputSize.map((s) => s ?? DEFAULT_POWER_SIZE) as [number, number];
-    const {value, vector} = powerIteration(this.operator(i, size), u.read(), this.powerIterations);
+    const kernel = this.kernels[this.tied ? 0 : i].read();
+    const operator = (w: tf.Tensor) =>
+      new ConvDictionary(this.normalize ? normalizeAtoms(w as tf.Tensor4D) : w as tf.Tensor4D, this.strides,
+                         this.padding, size);
+    // Outside differentiation, as the published layer computes L: recorded, the power
+    // iteration would be differentiated (to zero) in every backward pass.
+    const vector = withoutGradient((w) => powerIteration(operator(w), u.read(), this.powerIterations).vector,
+                                   kernel);
     if (update) u.write(vector);
-    return stopGradient(value);
+    return withoutGradient((w, v) => tf.sum(tf.square(operator(w).synthesis(v))), kernel, vector) as tf.Scalar;
   }
 
   /** `η` of iteration `i`: the learned step, or `stepScale / L` (advancing `L`'s power iteration with `update`). */

@@ -25,11 +25,9 @@ export function powerIteration(op: DictionaryOperator, start: tf.Tensor,
     throw new Error(`powerIteration: iterations must be a positive integer, got ${iterations}`);
   }
   return tf.tidy(() => {
-    let u = tf.div(start, tf.add(tf.norm(start), 1e-30));
-    for (let i = 0; i < iterations; i++) {
-      const v = op.adjoint(op.synthesis(u));
-      u = tf.div(v, tf.add(tf.norm(v), 1e-30));
-    }
+    const unit = (v: tf.Tensor) => tf.div(v, tf.add(tf.sqrt(tf.sum(tf.square(v))), 1e-30));
+    let u = unit(start);
+    for (let i = 0; i < iterations; i++) u = unit(op.adjoint(op.synthesis(u)));
     const value = tf.sum(tf.square(op.synthesis(u))) as tf.Scalar;
     return {value, vector: u};
   });
