@@ -58,6 +58,13 @@ export interface CscStageLayerArgs {
    * training (0 turns it off). Default 0.
    */
   reconstructionWeight?: number;
+  /**
+   * Gradient checkpointing in training: keep only the stage's input and output for the
+   * backward pass and run the iterations again there (about one more forward pass of
+   * compute), so that deep or large-image models fit in memory (the wasm heap is 4 GB).
+   * Default false.
+   */
+  checkpoint?: boolean;
   /** Initial dictionary `[kh, kw, C_img, C_code]`, copied into the weights. */
   dictionary?: tf.Tensor4D;
   /** Initializer of the dictionary when none is given (name, instance or saved form). Default `'glorotNormal'`. */
@@ -68,6 +75,21 @@ export interface CscStageLayerArgs {
   name?: string;
   trainable?: boolean;
   dtype?: tf.DataType;
+}
+
+/**
+ * `tf.grads(f)(xs)` for use inside a custom gradient function. tfjs 4 keeps one tape per
+ * engine, and a gradient computed while another is back-propagated replaces and then clears
+ * the outer tape; the outer tape is put back afterwards.
+ */
+function gradsWithinBackward(f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[]): tf.Tensor[] {
+  const state = (tf.engine() as unknown as {state: {activeTape: unknown}}).state;
+  const outer = state.activeTape;
+  try {
+    return tf.grads(f)(xs);
+  } finally {
+    state.activeTape = outer;
+  }
 }
 
 /** Spatial size used for power iteration when the input's size is not known at build time. */
@@ -107,6 +129,7 @@ export class CscStage extends tf.layers.Layer {
   readonly trainableLambda: boolean;
   readonly tied: boolean;
   readonly reconstructionWeight: number;
+  readonly checkpoint: boolean;
   readonly kernelInitializer: Initializer;
 
   private readonly initialDictionary: tf.Tensor4D | undefined;
@@ -171,6 +194,7 @@ export class CscStage extends tf.layers.Layer {
     this.trainableLambda = v.bool(NAME, 'trainableLambda', args.trainableLambda ?? true);
     this.tied = v.bool(NAME, 'tied', args.tied ?? true);
     this.reconstructionWeight = v.nonNegNumber(NAME, 'reconstructionWeight', args.reconstructionWeight ?? 0);
+    this.checkpoint = v.bool(NAME, 'checkpoint', args.checkpoint ?? false);
     this.kernelInitializer = toInitializer(NAME, 'kernelInitializer', args.kernelInitializer ?? 'glorotNormal');
     const named = (CscStage.byName.get(this.name) ?? []).filter((ref) => ref.deref() !== undefined);
     CscStage.byName.set(this.name, [...named, new WeakRef(this)]);
@@ -266,42 +290,70 @@ export class CscStage extends tf.layers.Layer {
     const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
     const training = kwargs['training'] === true;
     return tf.tidy(() => {
-      const signalSize: [number, number] = [x.shape[1], x.shape[2]];
-      const count = this.tied ? 1 : this.iterations + 1;
-      const etas = Array.from({length: count}, (_, i) => this.eta(i, training));
-      const lambda = this.lambdaWeight.read();
-      const prox = (value: tf.Tensor, eta: tf.Tensor) =>
-        elasticNetProx(value, tf.mul(lambda, eta), tf.mul(this.mu, eta), this.nonNeg);
-      let op = this.operator(0, signalSize);
-      let z = prox(tf.mul(etas[0], op.adjoint(x)), etas[0]);
-      let y = z;
-      // The initial step is FISTA's first (from z = 0, no momentum): t₁ = (1 + √5)/2.
-      let t = (1 + Math.sqrt(5)) / 2;
-      for (let k = 1; k <= this.iterations; k++) {
-        if (!this.tied) op = this.operator(k, signalSize);
-        const eta = etas[this.tied ? 0 : k];
-        const next = prox(tf.sub(y, tf.mul(eta, op.gradF(y, x))), eta);
-        if (this.algorithm === 'fista') {
-          const tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
-          y = tf.add(next, tf.mul((t - 1) / tNext, tf.sub(next, z)));
-          t = tNext;
-        } else {
-          y = next;
-        }
-        z = next;
-      }
+      // Advance the power iteration once per training pass; the pursuit then reads it.
+      if (training && !this.stepWeight) this.powerVectors.forEach((_, i) => this.lipschitz(i, true));
+      const z = training && this.checkpoint ? this.checkpointed(x) : this.pursue(x);
       if (training && this.reconstructionWeight > 0) {
         this.lastReconstruction?.dispose();
-        this.lastReconstruction = tf.keep(this.reconstructionError(x, z, op));
+        this.lastReconstruction = tf.keep(this.reconstructionError(x, z));
       }
       return z;
     });
   }
 
-  /** `mean_batch ‖x − A z‖²`, with `A` the last iteration's dictionary by default. */
-  reconstructionError(x: tf.Tensor4D, z: tf.Tensor, op?: ConvDictionary): tf.Scalar {
+  /** The unrolled ISTA/FISTA iterations on `x` (see the class comment). */
+  private pursue(x: tf.Tensor4D): tf.Tensor {
+    const signalSize: [number, number] = [x.shape[1], x.shape[2]];
+    const count = this.tied ? 1 : this.iterations + 1;
+    const etas = Array.from({length: count}, (_, i) => this.eta(i, false));
+    const lambda = this.lambdaWeight.read();
+    const prox = (value: tf.Tensor, eta: tf.Tensor) =>
+      elasticNetProx(value, tf.mul(lambda, eta), tf.mul(this.mu, eta), this.nonNeg);
+    let op = this.operator(0, signalSize);
+    let z = prox(tf.mul(etas[0], op.adjoint(x)), etas[0]);
+    let y = z;
+    // The initial step is FISTA's first (from z = 0, no momentum): t₁ = (1 + √5)/2.
+    let t = (1 + Math.sqrt(5)) / 2;
+    for (let k = 1; k <= this.iterations; k++) {
+      if (!this.tied) op = this.operator(k, signalSize);
+      const eta = etas[this.tied ? 0 : k];
+      const next = prox(tf.sub(y, tf.mul(eta, op.gradF(y, x))), eta);
+      if (this.algorithm === 'fista') {
+        const tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
+        y = tf.add(next, tf.mul((t - 1) / tNext, tf.sub(next, z)));
+        t = tNext;
+      } else {
+        y = next;
+      }
+      z = next;
+    }
+    return z;
+  }
+
+  /**
+   * {@link pursue} with gradient checkpointing: the forward pass keeps only its input and
+   * output, and the backward pass runs the iterations again to differentiate them, so a
+   * training step holds one stage's intermediate tensors at a time, not every stage's.
+   */
+  private checkpointed(x: tf.Tensor4D): tf.Tensor {
+    const weights = this.trainableWeights.map((w) => w.read());
+    const run = tf.customGrad(((input: tf.Tensor, ...rest: unknown[]) => {
+      const save = rest[rest.length - 1] as tf.GradSaveFunc;
+      save([input]);
+      return {
+        value: this.pursue(input as tf.Tensor4D),
+        gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) =>
+          gradsWithinBackward((xs: tf.Tensor) => tf.sum(tf.mul(this.pursue(xs as tf.Tensor4D), dy)),
+                              [saved, ...weights]),
+      };
+    }) as Parameters<typeof tf.customGrad>[0]);
+    return run(x, ...weights);
+  }
+
+  /** `mean_batch ‖x − A z‖²`, with `A` the last iteration's dictionary. */
+  reconstructionError(x: tf.Tensor4D, z: tf.Tensor): tf.Scalar {
     return tf.tidy(() => {
-      const a = op ?? this.operator(this.tied ? 0 : this.iterations, [x.shape[1], x.shape[2]]);
+      const a = this.operator(this.tied ? 0 : this.iterations, [x.shape[1], x.shape[2]]);
       return tf.div(tf.sum(tf.square(tf.sub(x, a.synthesis(z)))), x.shape[0]) as tf.Scalar;
     });
   }
@@ -332,6 +384,7 @@ export class CscStage extends tf.layers.Layer {
       trainableLambda: this.trainableLambda,
       tied: this.tied,
       reconstructionWeight: this.reconstructionWeight,
+      checkpoint: this.checkpoint,
       kernelInitializer: serializeInitializer(this.kernelInitializer),
     };
   }

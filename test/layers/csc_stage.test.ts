@@ -137,6 +137,53 @@ describe('cscStage', () => {
     });
   });
 
+  describe('gradient checkpointing', () => {
+    for (const [algorithm, tied, step] of [['ista', true, 'powerIteration'], ['fista', false, 'learned']] as const) {
+      it(`gives the same gradients as the recorded pass (${algorithm}, tied=${tied}, step=${step})`, () => {
+        const filters = tf.randomNormal([3, 3, 2, 4], 0, 1, 'float32', 21) as tf.Tensor4D;
+        const args = {dictionary: filters, iterations: 3, algorithm, tied, step, lambda: 0.05};
+        const plain = built(args, [8, 8, 2]);
+        const checkpointed = built({...args, checkpoint: true}, [8, 8, 2]);
+        const x = tf.randomNormal([2, 8, 8, 2], 0, 1, 'float32', 22);
+        const probe = tf.randomNormal([2, 8, 8, 4], 0, 1, 'float32', 23);
+        const grads = (layer: CscStage) => {
+          const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+          const {value, grads: g} = tf.variableGrads(
+            () => tf.sum(tf.mul(layer.apply(x, {training: true}) as tf.Tensor, probe)) as tf.Scalar, vars);
+          return [value, ...vars.map((v) => g[v.name])];
+        };
+        const [v0, ...g0] = grads(plain);
+        const [v1, ...g1] = grads(checkpointed);
+        expectClose(v1, v0, 1e-4, 1e-5);
+        assert.equal(g1.length, g0.length);
+        g0.forEach((g, i) => expectClose(g1[i], g, 1e-4, 1e-4));
+      });
+    }
+
+    it('lowers the peak memory of a two-stage training step', async () => {
+      const peak = async (checkpoint: boolean) => {
+        const s1 = cscStage({filters: 16, iterations: 3, checkpoint, inputShape: [16, 16, 3]});
+        const s2 = cscStage({filters: 32, iterations: 3, strides: 2, checkpoint});
+        const model = tf.sequential({layers: [s1, s2, tf.layers.flatten(), tf.layers.dense({units: 1})]});
+        model.compile({optimizer: 'sgd', loss: 'meanSquaredError'});
+        const x = tf.randomNormal([8, 16, 16, 3], 0, 1, 'float32', 24);
+        const y = tf.zeros([8, 1]);
+        await model.trainOnBatch(x, y);
+        const info = await tf.profile(async () => { await model.trainOnBatch(x, y); });
+        tf.dispose([x, y]);
+        model.dispose();
+        return info.peakBytes - info.newBytes;
+      };
+      const [without, withCheckpoints] = [await peak(false), await peak(true)];
+      assert.ok(withCheckpoints < 0.7 * without, `peak ${withCheckpoints} B with, ${without} B without`);
+    });
+
+    it('is saved in the config and rejected unless boolean', () => {
+      assert.equal(cscStage({filters: 2, checkpoint: true}).getConfig().checkpoint, true);
+      expectThrows(() => cscStage({filters: 2, checkpoint: 'yes' as never}), /checkpoint must be true or false, got 'yes'/);
+    });
+  });
+
   describe('as a tfjs layer', () => {
     it('computeOutputShape matches the output, strides 2 valid kernel 4', () => {
       const layer = built({filters: 5, kernelSize: 4, strides: 2, padding: 'valid'}, [11, 9, 2]);
