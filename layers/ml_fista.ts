@@ -2,21 +2,10 @@
  * ML-FISTA: unfolded multi-layer FISTA for multi-layer convolutional sparse coding (docs/math.md §4).
  */
 import * as tf from '@tensorflow/tfjs';
-import * as v from '../src/util/validate';
-import {MlCscLayerArgs, MlCscWeights, MultiLayerCsc, nextMomentum, proxGradStep} from './ml_csc_common';
-import {Initializer, InitializerArg, serializeInitializer, toInitializer} from '../src/util/layer_args';
+import {MlIsta, MlIstaLayerArgs} from './ml_ista';
 
-const NAME = 'mlFista';
-
-export interface MlFistaLayerArgs extends MlCscLayerArgs {
-  /** Number `T` of unfoldings after layered thresholding; 0 gives the CNN. Default 1. */
-  iterations?: number;
-  /**
-   * Initializer of the step sizes `c_i` (one learned scalar per layer). Default `'ones'`; the
-   * iteration converges for `c_i ≤ 1/‖D_i‖²`.
-   */
-  stepInitializer?: InitializerArg;
-}
+/** The arguments of {@link MlIsta}; the step sizes `c_i` converge for `c_i ≤ 1/‖D_i‖²`. */
+export type MlFistaLayerArgs = MlIstaLayerArgs;
 
 /**
  * ML-FISTA: ML-ISTA (see {@link MlIsta}) with FISTA momentum on the deepest code. From layered
@@ -31,46 +20,12 @@ export interface MlFistaLayerArgs extends MlCscLayerArgs {
  * `D_iᵀ = conv2d(·, W_i)`. With `L = 1` it is FISTA on the non-negative LASSO; zero unfoldings
  * is exactly the CNN, whose weights it shares, plus the step sizes `c_i`.
  */
-export class MlFista extends MultiLayerCsc {
+export class MlFista extends MlIsta {
   static className = 'MlFista';
-
-  readonly iterations: number;
-  readonly stepInitializer: Initializer;
+  protected readonly momentum = true;
 
   constructor(args: MlFistaLayerArgs) {
-    super(NAME, args);
-    this.iterations = v.nonNegInt(NAME, 'iterations', args.iterations ?? 1);
-    this.stepInitializer = toInitializer(NAME, 'stepInitializer', args.stepInitializer ?? 'ones');
-  }
-
-  protected buildExtra(): void {
-    this.addSteps(this.stepInitializer);
-  }
-
-  protected iterate(x: tf.Tensor4D, w: MlCscWeights): tf.Tensor {
-    const codes = this.thresholding(x, w);
-    const ops = codes.slice(0, this.depth).map((signal, i) => this.dictionary(i, w.kernels[i], signal));
-    let top = codes[this.depth];
-    let previousTop = top;
-    let t = 1;
-    for (let k = 0; k < this.iterations; k++) {
-      const tNext = nextMomentum(t);
-      const hat = [tf.add(top, tf.mul((t - 1) / tNext, tf.sub(top, previousTop)))];
-      for (let i = this.depth - 1; i > 0; i--) hat.unshift(ops[i].synthesis(hat[0]));
-      let previous: tf.Tensor = x;
-      for (let i = 0; i < this.depth; i++) {
-        previous = proxGradStep(ops[i], hat[i], previous, w.steps[i], w.biases[i]);
-      }
-      previousTop = top;
-      top = previous;
-      t = tNext;
-    }
-    return top;
-  }
-
-  getConfig(): tf.serialization.ConfigDict {
-    return {...super.getConfig(), iterations: this.iterations,
-            stepInitializer: serializeInitializer(this.stepInitializer)};
+    super(args, 'mlFista');
   }
 }
 tf.serialization.registerClass(MlFista);

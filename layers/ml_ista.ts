@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as v from '../src/util/validate';
-import {MlCscLayerArgs, MlCscWeights, MultiLayerCsc, proxGradStep} from './ml_csc_common';
+import {MlCscLayerArgs, MlCscWeights, MultiLayerCsc, nextMomentum, proxGradStep} from './ml_csc_common';
 import {Initializer, InitializerArg, serializeInitializer, toInitializer} from '../src/util/layer_args';
 
 const NAME = 'mlIsta';
@@ -40,28 +40,37 @@ export class MlIsta extends MultiLayerCsc {
   readonly iterations: number;
   readonly stepInitializer: Initializer;
 
-  constructor(args: MlIstaLayerArgs) {
-    super(NAME, args);
-    this.iterations = v.nonNegInt(NAME, 'iterations', args.iterations ?? 1);
-    this.stepInitializer = toInitializer(NAME, 'stepInitializer', args.stepInitializer ?? 'ones');
+  /** `owner` names the factory in error messages. */
+  constructor(args: MlIstaLayerArgs, owner = NAME) {
+    super(owner, args);
+    this.iterations = v.nonNegInt(owner, 'iterations', args.iterations ?? 1);
+    this.stepInitializer = toInitializer(owner, 'stepInitializer', args.stepInitializer ?? 'ones');
   }
 
   protected buildExtra(): void {
     this.addSteps(this.stepInitializer);
   }
 
+  /** FISTA momentum on the deepest code between unfoldings (ML-FISTA). */
+  protected readonly momentum: boolean = false;
+
   protected iterate(x: tf.Tensor4D, w: MlCscWeights): tf.Tensor {
     const codes = this.thresholding(x, w);
     const ops = codes.slice(0, this.depth).map((signal, i) => this.dictionary(i, w.kernels[i], signal));
     let top = codes[this.depth];
-    for (let t = 0; t < this.iterations; t++) {
-      const hat = [top];
+    let previousTop = top;
+    let t = 1;
+    for (let k = 0; k < this.iterations; k++) {
+      const tNext = nextMomentum(t);
+      const hat = [this.momentum ? tf.add(top, tf.mul((t - 1) / tNext, tf.sub(top, previousTop))) : top];
       for (let i = this.depth - 1; i > 0; i--) hat.unshift(ops[i].synthesis(hat[0]));
       let previous: tf.Tensor = x;
       for (let i = 0; i < this.depth; i++) {
         previous = proxGradStep(ops[i], hat[i], previous, w.steps[i], w.biases[i]);
       }
+      previousTop = top;
       top = previous;
+      t = tNext;
     }
     return top;
   }
