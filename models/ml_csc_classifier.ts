@@ -13,8 +13,9 @@ import {mlLista} from '../layers/ml_lista';
 import * as v from '../src/util/validate';
 
 const NAME = 'mlCscClassifier';
-const PURSUITS = ['layeredThresholding', 'layeredBasisPursuit', 'mlIsta', 'mlFista', 'mlLista'] as const;
-export type Pursuit = typeof PURSUITS[number];
+/** The pursuit of an ML-CSC classifier; `'layeredThresholding'` is the CNN. */
+export type Pursuit = 'layeredThresholding' | 'layeredBasisPursuit' | 'mlIsta' | 'mlFista' | 'mlLista';
+const PURSUITS: readonly Pursuit[] = ['layeredThresholding', 'layeredBasisPursuit', 'mlIsta', 'mlFista', 'mlLista'];
 
 export interface MlCscClassifierArgs {
   /** The pursuit of the sparse codes; `'layeredThresholding'` is the CNN. Default `'mlIsta'`. */
