@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'scratch/', 'out/'] },
+  { ignores: ['dist/', 'node_modules/', 'scratch/', 'out/', 'docs/api/'] },
   ...tseslint.configs.recommended,
   {
     rules: {
