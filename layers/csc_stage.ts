@@ -308,7 +308,7 @@ export class CscStage extends tf.layers.Layer {
     const etas = Array.from({length: count}, (_, i) => this.eta(i, false));
     const lambda = this.lambdaWeight.read();
     const prox = (value: tf.Tensor, eta: tf.Tensor) =>
-      elasticNetProx(value, tf.mul(lambda, eta), tf.mul(this.mu, eta), this.nonNeg);
+      elasticNetProx(value, tf.mul(lambda, eta), this.mu === 0 ? 0 : tf.mul(this.mu, eta), this.nonNeg);
     let op = this.operator(0, signalSize);
     let z = prox(tf.mul(etas[0], op.adjoint(x)), etas[0]);
     let y = z;

@@ -1,9 +1,9 @@
 /**
- * Benchmark driver: times one training step of workload A (CSC encoder) and C (16-layer
- * LISTA) on stock tfjs-wasm, on wasm with sparseland's kernels and on the cpu backend, runs
- * the PyTorch reference of the same networks in a subprocess (on 1 and on 2 threads), and
- * prints the table, the ratio to the faster PyTorch run and a per-kernel profile of
- * sparseland's step.
+ * Benchmark driver: times one training step of workload A (CSC encoder), A' (A's shapes through
+ * the `cscStage` layer) and C (16-layer LISTA) on stock tfjs-wasm, on wasm with sparseland's
+ * kernels and on the cpu backend, runs the PyTorch reference of the same networks in a
+ * subprocess (on 1 and on 2 threads), and prints the table, the ratio to the faster PyTorch
+ * run and a per-kernel profile of sparseland's step.
  *
  * Run from the repository root: `npm run build && node dist/scripts/bench/run.js`
  * (options: `--runs N`, `--skip-cpu`, `--python PATH`). With `SPARSELAND_WASM_THREADS=2` the
@@ -15,6 +15,7 @@ import {execFileSync} from 'child_process';
 import * as path from 'path';
 import {registerWasmKernels} from '../../src/backend';
 import {registerThreadedWasm} from '../../src/backend/wasm/threads';
+import {cscLayerStep} from './csc_layer_step';
 import {TrainingStep, cscStep} from './csc_step';
 import {listaStep} from './lista_step';
 import {KernelTime, medianStepMs, profileStep} from './timing';
@@ -27,6 +28,7 @@ interface Workload {
 
 const WORKLOADS: Workload[] = [
   {name: 'A: CSC encoder step', make: cscStep, reference: 'bench_csc_step.py'},
+  {name: "A': cscStage layer step", make: cscLayerStep, reference: 'bench_csc_layer_step.py'},
   {name: 'C: LISTA-16 step', make: listaStep, reference: 'bench_lista_step.py'},
 ];
 

@@ -36,6 +36,7 @@ export function hardThreshold(v: tf.Tensor, theta: Threshold): tf.Tensor {
 export function elasticNetProx(v: tf.Tensor, lambdaStep: Threshold, muStep: Threshold,
                                nonNeg = false): tf.Tensor {
   return tf.tidy(() => {
+    if (muStep === 0) return nonNeg ? nonNegSoftThreshold(v, lambdaStep) : softThreshold(v, lambdaStep);
     const shrink = tf.add(1, muStep);
     const scaled = tf.div(v, shrink);
     const theta = tf.div(lambdaStep, shrink);
