@@ -16,5 +16,6 @@ export * as io from './io';
 export * as data from './data';
 export * as layers from '../layers';
 export * as models from '../models';
+export * as onnx from './onnx';
 export * from '../layers/classes';
 export {version} from './version';

@@ -1,0 +1,150 @@
+/**
+ * `exportModel`: a tfjs layers model (sequential or functional, several inputs and outputs)
+ * to an ONNX model (opset 17, IR version 8) with a symbolic batch dimension, NHWC in and out.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {promises as fs} from 'fs';
+import * as path from 'path';
+import {version} from '../version';
+import {GraphBuilder, Layout, Value} from './graph';
+import {encodeModel, valueInfo} from './proto';
+import {converterFor, OnnxExportError, unsupported} from './registry';
+import './converters/core';
+import './converters/conv';
+import './converters/sparseland';
+
+/** The ONNX operator set the exporter writes. */
+export const OPSET = 17;
+/** The ONNX IR version the exporter writes. */
+export const IR_VERSION = 8;
+
+export interface ExportOptions {
+  /** Name of the symbolic batch dimension of every input and output. Default `'batch'`. */
+  batchName?: string;
+  /** The graph's name. Default the model's name. */
+  graphName?: string;
+  /** A description stored in the model. */
+  docString?: string;
+}
+
+export interface ExportFileOptions extends ExportOptions {
+  /** The `.onnx` file to write (atomically: a temporary file renamed into place). */
+  path: string;
+}
+
+type SymbolicTensor = tf.SymbolicTensor & {id: number};
+
+interface InboundNode {
+  inputTensors: SymbolicTensor[];
+  outputTensors: SymbolicTensor[];
+  inputShapes: tf.Shape | tf.Shape[];
+  outputShapes: tf.Shape | tf.Shape[];
+}
+
+function shapeList(shapes: tf.Shape | tf.Shape[], count: number): (number | null)[][] {
+  return (count === 1 && !Array.isArray(shapes[0]) ? [shapes] : shapes) as (number | null)[][];
+}
+
+/** The ONNX dims of a tfjs symbolic shape: the batch axis `batchName`, other unknown axes named after the value. */
+function onnxDims(shape: (number | null)[], batchName: string, value: string): (number | string)[] {
+  return shape.map((d, i) => (i === 0 ? batchName : d ?? `${value}_dim${i}`));
+}
+
+/** Exports `model` to ONNX protobuf bytes. */
+export function exportModelToBytes(model: tf.LayersModel, options: ExportOptions = {}): Uint8Array {
+  const batchName = options.batchName ?? 'batch';
+  const g = new GraphBuilder(batchName);
+  const values = new Map<number, Value>();
+  const inputs = model.inputs.map((t, i) => {
+    const name = g.unique(model.inputNames[i] ?? `input${i}`);
+    if (t.dtype !== 'float32') throw new OnnxExportError(`onnx export: input '${name}' has dtype ${t.dtype}, only float32 is supported`);
+    const layout: Layout = t.shape.length === 4 ? 'nhwc' : 'plain';
+    values.set((t as SymbolicTensor).id, {name, shape: t.shape, layout});
+    return valueInfo(name, onnxDims(t.shape, batchName, name));
+  });
+
+  const pending: {layer: tf.layers.Layer, node: InboundNode}[] = [];
+  for (const layer of model.layers) {
+    const className = layer.getClassName();
+    if (className === 'InputLayer') continue;
+    if (layer instanceof tf.LayersModel) unsupported(layer, 'nested models are not supported: export a flat model');
+    if (!converterFor(className)) unsupported(layer, 'this layer class has no ONNX converter');
+    for (const node of (layer as unknown as {inboundNodes: InboundNode[]}).inboundNodes) pending.push({layer, node});
+  }
+  // Convert each call once its inputs are known (model.layers is in topological order; the loop
+  // also copes with any other order). Calls belonging to other models never become ready.
+  let progress = true;
+  while (progress) {
+    progress = false;
+    for (const call of pending) {
+      const {layer, node} = call;
+      if (node.outputTensors.every((t) => values.has(t.id))) continue;
+      if (!node.inputTensors.every((t) => values.has(t.id))) continue;
+      const converter = converterFor(layer.getClassName())!;
+      const outputs = converter({
+        graph: g, layer,
+        inputs: node.inputTensors.map((t) => values.get(t.id)!),
+        outputShapes: shapeList(node.outputShapes, node.outputTensors.length),
+      });
+      outputs.forEach((v, i) => {
+        values.set(node.outputTensors[i].id, v);
+        g.describe(v);
+      });
+      progress = true;
+    }
+  }
+
+  const outputs = model.outputs.map((t, i) => {
+    const value = values.get((t as SymbolicTensor).id);
+    if (!value) throw new OnnxExportError(`onnx export: output '${t.name}' is not reachable from the model's inputs`);
+    const name = g.unique(model.outputNames[i] ?? `output${i}`);
+    g.output(g.nhwc(value).name, name);
+    return valueInfo(name, onnxDims(t.shape, batchName, name));
+  });
+
+  return encodeModel({
+    ir_version: IR_VERSION,
+    opset_import: [{domain: '', version: OPSET}],
+    producer_name: 'sparseland',
+    producer_version: version,
+    ...(options.docString ? {doc_string: options.docString} : {}),
+    graph: {
+      name: options.graphName ?? model.name,
+      node: g.nodes,
+      initializer: g.initializers,
+      input: inputs,
+      output: outputs,
+      value_info: g.valueInfos,
+    },
+  });
+}
+
+/**
+ * Exports `model` to an ONNX file (`path`, or `options.path`), written to a temporary file in
+ * the same directory and renamed into place, so a failed export leaves no partial file. Returns
+ * the path written and its size.
+ */
+export async function exportModel(model: tf.LayersModel, target: string | ExportFileOptions):
+    Promise<{path: string, bytes: number}> {
+  const options: ExportFileOptions = typeof target === 'string' ? {path: target} : target;
+  if (typeof options.path !== 'string' || options.path === '') {
+    throw new OnnxExportError('onnx export: a target path is required');
+  }
+  const bytes = exportModelToBytes(model, options);
+  const file = path.resolve(options.path);
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    const handle = await fs.open(tmp, 'w');
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(tmp, file);
+  } catch (e) {
+    await fs.rm(tmp, {force: true});
+    throw e;
+  }
+  return {path: file, bytes: bytes.length};
+}
