@@ -1,0 +1,59 @@
+import * as tf from '@tensorflow/tfjs';
+import {strict as assert} from 'assert';
+import {spawnSync} from 'child_process';
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'fs';
+import * as ort from 'onnxruntime-node';
+import {tmpdir} from 'os';
+import * as path from 'path';
+import * as sl from '../../src';
+import {main} from '../../src/cli';
+
+describe('sparseland export (command line)', () => {
+  let dir: string;
+  const lines: string[] = [];
+  const collect = (line: string) => {
+    lines.push(line);
+  };
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'sparseland-cli-'));
+    lines.length = 0;
+  });
+  afterEach(() => rmSync(dir, {recursive: true, force: true}));
+
+  it('exports a saved CSC autoencoder (tied decoder) that onnxruntime runs like tfjs', async () => {
+    const stage = sl.layers.cscStage({filters: 3, kernelSize: 3, iterations: 2, inputShape: [6, 6, 1], name: 'cli_stage'});
+    const model = tf.sequential({layers: [stage, sl.layers.cscDecoder({tiedTo: stage})]});
+    await model.save(`file://${dir}/model`);
+    const out = path.join(dir, 'model.onnx');
+    assert.equal(await main(['export', path.join(dir, 'model'), out], collect, collect), 0, lines.join('\n'));
+    assert.match(lines.join('\n'), /wrote .*model\.onnx/);
+    const session = await ort.InferenceSession.create(readFileSync(out));
+    const x = tf.randomUniform([2, 6, 6, 1], 0, 1, 'float32', 5);
+    const result = await session.run({[session.inputNames[0]]: new ort.Tensor('float32', x.dataSync() as Float32Array, x.shape)});
+    const expected = model.predict(x) as tf.Tensor;
+    const got = result[session.outputNames[0]].data as Float32Array;
+    const want = expected.dataSync();
+    assert.ok(want.every((v, i) => Math.abs(v - got[i]) <= 1e-4), 'outputs differ');
+    tf.dispose([x, expected]);
+    await session.release();
+  });
+
+  it('reports usage errors with status 2', async () => {
+    assert.equal(await main([], collect, collect), 2);
+    assert.match(lines.join('\n'), /no command given\nusage: sparseland export/);
+    assert.equal(await main(['convert', 'a', 'b.onnx'], collect, collect), 2);
+    assert.match(lines.join('\n'), /unknown command 'convert'/);
+    assert.equal(await main(['export', dir], collect, collect), 2);
+    assert.match(lines.join('\n'), /'export' takes 2 arguments, got 1/);
+    assert.equal(await main(['export', dir, path.join(dir, 'x.onnx')], collect, collect), 2);
+    assert.match(lines.join('\n'), /no model found at '.*model\.json'/);
+    assert.ok(!existsSync(path.join(dir, 'x.onnx')));
+  });
+
+  it('runs as the package bin (usage on stderr, status 2)', () => {
+    const script = path.join(__dirname, '..', '..', 'src', 'cli.js');
+    const run = spawnSync(process.execPath, [script], {encoding: 'utf8'});
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(run.stderr, /usage: sparseland export <model dir \| model\.json> <out\.onnx>/);
+  });
+});
