@@ -69,7 +69,7 @@ export function exportedFiles(): {add(bytes: Uint8Array, title: string): void, c
           assert.ok(files.length > 0, 'no exported files');
           checkWithPython(files);
         } finally {
-          if (hasPythonOnnx()) rmSync(dir, {recursive: true, force: true});
+          rmSync(dir, {recursive: true, force: true});
         }
       });
       // Announce the reason in the report when Python's onnx is absent.
