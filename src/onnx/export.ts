@@ -12,6 +12,8 @@ import {converterFor, OnnxExportError, unsupported} from './registry';
 import './converters/core';
 import './converters/conv';
 import './converters/sparseland';
+import './converters/ml_csc';
+import './converters/iht';
 
 /** The ONNX operator set the exporter writes. */
 export const OPSET = 17;

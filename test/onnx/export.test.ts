@@ -59,7 +59,8 @@ describe('onnx export: model file', () => {
 
   it('lists the supported layer classes', () => {
     const supported = sl.onnx.supportedLayers();
-    for (const name of ['CscStage', 'CscDecoder', 'Lista', 'Conv2D', 'Dense', 'Flatten']) assert.ok(supported.includes(name), name);
+    for (const name of ['CscStage', 'CscDecoder', 'Lista', 'LayeredThresholding', 'LayeredBasisPursuit', 'MlIsta',
+                        'MlFista', 'MlLista', 'Iht', 'Conv2D', 'Dense', 'Flatten']) assert.ok(supported.includes(name), name);
     assert.ok(!existsSync(path.join(dir, 'x')));
   });
 });

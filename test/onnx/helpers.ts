@@ -87,17 +87,32 @@ export function sampleInput(shape: number[], seed = 1): tf.Tensor {
 
 /**
  * Exports `model`, runs it in onnxruntime-node at each batch size (through the symbolic batch
- * dimension) and compares every output with `model.predict`: max |onnx − tfjs| ≤ tol·max(1, max|tfjs|).
- * Returns the exported bytes.
+ * dimension) on deterministic random inputs and compares every output with `model.predict`:
+ * max |onnx − tfjs| ≤ tol·max(1, max|tfjs|). Returns the exported bytes.
  */
 export async function expectOnnxMatchesTfjs(model: tf.LayersModel, batchSizes = [1, 3], tol = 1e-4):
+    Promise<Uint8Array> {
+  const batches = batchSizes.map((batch) =>
+    model.inputs.map((t, i) => sampleInput([batch, ...t.shape.slice(1) as number[]], 11 * batch + i)));
+  try {
+    return await expectOnnxMatchesTfjsOn(model, batches, tol);
+  } finally {
+    tf.dispose(batches.flat());
+  }
+}
+
+/**
+ * {@link expectOnnxMatchesTfjs} on given inputs: `batches` holds, per run, one tensor per model
+ * input (not disposed).
+ */
+export async function expectOnnxMatchesTfjsOn(model: tf.LayersModel, batches: tf.Tensor[][], tol = 1e-4):
     Promise<Uint8Array> {
   const bytes = sl.onnx.exportModelToBytes(model);
   const session = await ort.InferenceSession.create(bytes);
   try {
     assert.deepEqual(session.inputNames.length, model.inputs.length);
-    for (const batch of batchSizes) {
-      const xs = model.inputs.map((t, i) => sampleInput([batch, ...t.shape.slice(1) as number[]], 11 * batch + i));
+    for (const xs of batches) {
+      const batch = xs[0].shape[0];
       const feeds: Record<string, ort.Tensor> = {};
       session.inputNames.forEach((name, i) => {
         feeds[name] = new ort.Tensor('float32', xs[i].dataSync() as Float32Array, xs[i].shape);
@@ -120,10 +135,24 @@ export async function expectOnnxMatchesTfjs(model: tf.LayersModel, batchSizes = 
         assert.ok(worst <= tol * scale,
                   `output ${name} at batch ${batch}: max |onnx − tfjs| = ${worst} > ${tol} × ${scale}`);
       });
-      tf.dispose([...xs, ...expected]);
+      tf.dispose(expected);
     }
   } finally {
     await session.release();
   }
   return bytes;
+}
+
+/**
+ * Sets the biases of a built multi-layer layer (`bias_i`) to random values in [−0.1, 0.05]
+ * and its steps (`step_i`) to random values in [0.2, 0.6], so that the thresholds act and
+ * every layer's constants differ.
+ */
+export function randomizeBiasesAndSteps(layer: tf.layers.Layer, seed: number): void {
+  tf.tidy(() => layer.setWeights(layer.weights.map((w, i) => {
+    const value = w.read();
+    if (/bias_\d+$/.test(w.originalName)) return tf.randomUniform(value.shape, -0.1, 0.05, 'float32', seed + i);
+    if (/step_\d+$/.test(w.originalName)) return tf.randomUniform(value.shape, 0.2, 0.6, 'float32', seed + i);
+    return value;
+  })));
 }

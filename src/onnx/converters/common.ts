@@ -92,3 +92,15 @@ export function transposePads(layer: tf.layers.Layer, signal: (number | null)[],
 
 /** The ONNX Conv/ConvTranspose weight `[C_out, C_in, kh, kw]` of a tfjs `[kh, kw, C_in, C_out]` kernel. */
 export const KERNEL_TO_OIHW = [3, 2, 0, 1];
+
+/** The current value of the layer's weight created as `name` (by `addWeight`). */
+export function layerWeight(layer: tf.layers.Layer, name: string): tf.Tensor {
+  const w = layer.weights.find((v) => v.originalName === name || v.originalName.endsWith(`/${name}`));
+  if (!w) unsupported(layer, `weight '${name}' not found (is the layer built?)`);
+  return w.read();
+}
+
+/** The spatial sizes `[H, W]` of a shape in tfjs order `[N, H, W, C]`. */
+export function spatial(shape: (number | null)[]): (number | null)[] {
+  return [shape[1], shape[2]];
+}
