@@ -15,7 +15,8 @@ padding 0 with conv_transpose2d's output_padding set to reach the signal's size.
   `iterations` unfoldings (backward G^_{i-1} = D_i G^_i, forward
   G_i = ReLU(G^_i - c_i D_i^T(D_i G^_i - G_{i-1}) + b_i)), flatten (NHWC order), dense, softmax.
 
-Checks the output against the tfjs output the driver wrote (max abs difference), then times
+`--threads N` sets torch's thread count and OpenBLAS's (OPENBLAS_NUM_THREADS, set before torch is
+imported). Checks the output against the tfjs output the driver wrote (max abs difference), then times
 `--runs` forward passes after `--warmup`. Prints one JSON line: per model key the median ms,
 the max abs difference and the output's largest magnitude.
 """
@@ -23,10 +24,26 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import time
 
-import torch
-import torch.nn.functional as F
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--dir', required=True)
+    parser.add_argument('--runs', type=int, default=20)
+    parser.add_argument('--warmup', type=int, default=3)
+    parser.add_argument('--threads', type=int, default=1)
+    return parser.parse_args(argv)
+
+
+if __name__ == '__main__':
+    # torch.set_num_threads does not reach the OpenBLAS that Debian's torch does its matrix
+    # products with (it starts one thread per core); OpenBLAS reads its count when torch loads it.
+    os.environ['OPENBLAS_NUM_THREADS'] = str(parse_args(sys.argv[1:]).threads)
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 
 def load(directory, entry):
@@ -136,12 +153,7 @@ NETS = {
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--dir', required=True)
-    parser.add_argument('--runs', type=int, default=20)
-    parser.add_argument('--warmup', type=int, default=3)
-    parser.add_argument('--threads', type=int, default=1)
-    args = parser.parse_args()
+    args = parse_args(sys.argv[1:])
     torch.set_num_threads(args.threads)
     with open(os.path.join(args.dir, 'manifest.json')) as f:
         manifest = json.load(f)
