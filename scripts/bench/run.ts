@@ -50,11 +50,13 @@ function time(make: () => TrainingStep, warmup: number, runs: number): number | 
   }
 }
 
-/** Median milliseconds of the PyTorch reference on `threads` threads (OpenBLAS tuning unset). */
+/** Median milliseconds of the PyTorch reference on `threads` threads (torch and OpenBLAS; OpenBLAS tuning unset). */
 function pytorch(script: string, runs: number, python: string, threads: number): number | string {
   const env = {...process.env};
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
+  // torch.set_num_threads does not bound the OpenBLAS that Debian's torch calls for products.
+  env.OPENBLAS_NUM_THREADS = String(threads);
   try {
     const out = execFileSync(python, [path.resolve('scripts/reference', script), '--runs',
                                       String(runs), '--threads', String(threads)],
