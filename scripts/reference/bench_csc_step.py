@@ -7,26 +7,17 @@ stride 1, padding 1 ('same'); z <- ReLU(z - eta A^T(A z - x) - eta lambda) five 
 from z = 0; loss ||x - A z||^2 + mean|z|; one SGD update of W and lambda.
 `--threads N` runs it on N threads instead.
 """
-import argparse
-import json
-import statistics
-import time
-
 import torch
 import torch.nn.functional as F
+
+from step_timing import parse_args, report_median_step
 
 BATCH, SIZE, CHANNELS, ATOMS, KERNEL, ITERATIONS = 32, 32, 3, 64, 3, 5
 ETA, LAMBDA, LEARNING_RATE = 0.1, 0.1, 1e-3
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--runs', type=int, default=10)
-    parser.add_argument('--warmup', type=int, default=2)
-    parser.add_argument('--threads', type=int, default=2)
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
+    args = parse_args()
     x = torch.rand(BATCH, CHANNELS, SIZE, SIZE)
     w = (0.1 * torch.randn(ATOMS, CHANNELS, KERNEL, KERNEL)).requires_grad_()
     lam = torch.tensor(LAMBDA, requires_grad=True)
@@ -44,15 +35,7 @@ def main():
         optimizer.step()
         return loss.item()
 
-    for _ in range(args.warmup):
-        step()
-    times = []
-    for _ in range(args.runs):
-        t0 = time.perf_counter()
-        step()
-        times.append((time.perf_counter() - t0) * 1e3)
-    print(json.dumps({'workload': 'csc_step', 'median_ms': statistics.median(times),
-                      'threads': torch.get_num_threads(), 'torch': torch.__version__}))
+    report_median_step('csc_step', step, args)
 
 
 if __name__ == '__main__':

@@ -5,24 +5,15 @@ z <- S_theta_k(x W_k + z S_k) from z = 0, W_k [250, 500], S_k [500, 500], scalar
 batch 64, S_theta(v) = ReLU(v - theta) - ReLU(-v - theta); loss ||z - z*||^2; one SGD update.
 `--threads N` runs it on N threads instead.
 """
-import argparse
-import json
-import statistics
-import time
-
 import torch
+
+from step_timing import parse_args, report_median_step
 
 BATCH, M, N, LAYERS, THETA, LEARNING_RATE = 64, 250, 500, 16, 0.1, 1e-4
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--runs', type=int, default=10)
-    parser.add_argument('--warmup', type=int, default=2)
-    parser.add_argument('--threads', type=int, default=2)
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
+    args = parse_args()
     x = torch.randn(BATCH, M)
     target = torch.randn(BATCH, N)
     w = [(torch.randn(M, N) / M ** 0.5).requires_grad_() for _ in range(LAYERS)]
@@ -41,15 +32,7 @@ def main():
         optimizer.step()
         return loss.item()
 
-    for _ in range(args.warmup):
-        step()
-    times = []
-    for _ in range(args.runs):
-        t0 = time.perf_counter()
-        step()
-        times.append((time.perf_counter() - t0) * 1e3)
-    print(json.dumps({'workload': 'lista_step', 'median_ms': statistics.median(times),
-                      'threads': torch.get_num_threads(), 'torch': torch.__version__}))
+    report_median_step('lista_step', step, args)
 
 
 if __name__ == '__main__':
