@@ -4,13 +4,13 @@
 import * as tf from '@tensorflow/tfjs';
 import {ConvDictionary, ConvPadding} from '../src/ops/dictionary';
 import {normalizeAtoms} from '../src/ops/normalize';
-import {nhwcShape} from '../src/util/layer_args';
+import {BaseLayerArgs, nhwcShape} from '../src/util/layer_args';
 import * as v from '../src/util/validate';
 import {CscStage} from './csc_stage';
 
 const NAME = 'cscDecoder';
 
-export interface CscDecoderLayerArgs {
+export interface CscDecoderLayerArgs extends BaseLayerArgs {
   /**
    * The stage whose dictionary this decoder uses (tied): the stage object, or its layer name.
    * The tie is saved by name; a loaded decoder finds the most recently created stage of that
@@ -32,11 +32,6 @@ export interface CscDecoderLayerArgs {
    * `code size × stride` ('same') or `(code size − 1) × stride + kernel` ('valid').
    */
   outputSize?: [number, number];
-  inputShape?: (number | null)[];
-  batchInputShape?: (number | null)[];
-  name?: string;
-  trainable?: boolean;
-  dtype?: tf.DataType;
 }
 
 /**

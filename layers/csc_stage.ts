@@ -7,7 +7,7 @@ import {normalizeAtoms} from '../src/ops/normalize';
 import {powerIteration} from '../src/ops/power_iteration';
 import {withoutGradient} from '../src/ops/stop_gradient';
 import {elasticNetProx} from '../src/ops/thresholds';
-import {Initializer, InitializerArg, nhwcShape, serializeInitializer, toInitializer} from '../src/util/layer_args';
+import {BaseLayerArgs, Initializer, InitializerArg, nhwcShape, serializeInitializer, toInitializer} from '../src/util/layer_args';
 import * as v from '../src/util/validate';
 
 const NAME = 'cscStage';
@@ -16,7 +16,7 @@ export type CscAlgorithm = 'ista' | 'fista';
 export type CscStep = 'powerIteration' | 'learned';
 export type ThresholdShape = 'scalar' | 'perChannel';
 
-export interface CscStageLayerArgs {
+export interface CscStageLayerArgs extends BaseLayerArgs {
   /** Number of atoms `C_code` (channels of the code). Required unless `dictionary` is given. */
   filters?: number;
   /** Atom size: a number or `[kh, kw]`. Default 3. */
@@ -69,12 +69,6 @@ export interface CscStageLayerArgs {
   dictionary?: tf.Tensor4D;
   /** Initializer of the dictionary when none is given (name, instance or saved form). Default `'glorotNormal'`. */
   kernelInitializer?: InitializerArg;
-  /** Standard layer arguments: `inputShape`, `name`, `trainable`, ... */
-  inputShape?: (number | null)[];
-  batchInputShape?: (number | null)[];
-  name?: string;
-  trainable?: boolean;
-  dtype?: tf.DataType;
 }
 
 /**

@@ -5,11 +5,11 @@ import * as tf from '@tensorflow/tfjs';
 import {ConvDictionary, ConvPadding, convOutputSize} from '../src/ops/dictionary';
 import {withoutGradient} from '../src/ops/stop_gradient';
 import * as v from '../src/util/validate';
-import {Initializer, InitializerArg, nhwcShape, serializeInitializer, toInitializer} from '../src/util/layer_args';
+import {BaseLayerArgs, Initializer, InitializerArg, nhwcShape, serializeInitializer, toInitializer} from '../src/util/layer_args';
 
 const NAME = 'iht';
 
-export interface IhtLayerArgs {
+export interface IhtLayerArgs extends BaseLayerArgs {
   /** Channels of the code `z` (with `pairedFilters`, even: half of them are the negated other half). Required. */
   filters: number;
   /** Filter size, a number or `[kh, kw]`. Required. */
@@ -37,12 +37,6 @@ export interface IhtLayerArgs {
   pairedFilters?: boolean;
   /** Initializer of the filters. Default `'leCunNormal'` (Gaussian with variance `1/fan_in`). */
   kernelInitializer?: InitializerArg;
-  /** Standard layer arguments: `inputShape`, `name`, `trainable`, ... */
-  inputShape?: (number | null)[];
-  batchInputShape?: (number | null)[];
-  name?: string;
-  trainable?: boolean;
-  dtype?: tf.DataType;
 }
 
 /** One-hot mask of the largest `scores` entry in each `[ph, pw]` block of every channel (first on ties). */

@@ -9,9 +9,8 @@ import {
 import {normalizeAtoms} from '../src/ops/normalize';
 import {softThreshold} from '../src/ops/thresholds';
 import {withoutGradient} from '../src/ops/stop_gradient';
+import {BaseLayerArgs} from '../src/util/layer_args';
 import {bool, nonNegNumber, oneOf, positiveInt, positiveNumber, reject} from '../src/util/validate';
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
 /** The unrolled algorithm: plain LISTA, LISTA-CP, LISTA-CP with support selection, ALISTA. */
 export type ListaVariant = 'lista' | 'listaCp' | 'listaCpss' | 'alista';
@@ -26,7 +25,7 @@ export interface SupportSelection {
   pMax: number;
 }
 
-export interface ListaLayerArgs extends LayerArgs {
+export interface ListaLayerArgs extends BaseLayerArgs {
   /**
    * The unrolled algorithm: `'lista'`, `'listaCp'` (coupled), `'listaCpss'` (coupled, with
    * support selection) or `'alista'` (analytic weight, support selection). Default `'lista'`.

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {ConvDictionary, ConvPadding, convOutputSize} from '../src/ops/dictionary';
-import {Initializer, InitializerArg, nhwcShape, serializeInitializer, toInitializer} from '../src/util/layer_args';
+import {BaseLayerArgs, Initializer, InitializerArg, nhwcShape, serializeInitializer, toInitializer} from '../src/util/layer_args';
 import * as v from '../src/util/validate';
 
 /**
@@ -22,7 +22,7 @@ export function perLayerPairs(owner: string, name: string, value: unknown, count
 }
 
 /** Arguments shared by every multi-layer convolutional sparse-coding layer. */
-export interface MlCscLayerArgs {
+export interface MlCscLayerArgs extends BaseLayerArgs {
   /** Channels `C_i` of each layer's code `Γ_i`, `[C_1, …, C_L]` (one entry per layer). Required. */
   filters: number[];
   /** Filter size: one number for all layers, or one number or `[kh, kw]` per layer. Required. */
@@ -37,12 +37,6 @@ export interface MlCscLayerArgs {
   kernelInitializer?: InitializerArg;
   /** Initializer of the biases `b_i`. Default `'zeros'`. */
   biasInitializer?: InitializerArg;
-  /** Standard layer arguments: `inputShape`, `name`, `trainable`, ... */
-  inputShape?: (number | null)[];
-  batchInputShape?: (number | null)[];
-  name?: string;
-  trainable?: boolean;
-  dtype?: tf.DataType;
 }
 
 /** The weight values of a multi-layer model, one entry per layer. */

@@ -5,6 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import * as v from './validate';
 
+/** The arguments every tfjs layer takes: `inputShape`, `batchInputShape`, `name`, `trainable`, `dtype`, ... */
+export type BaseLayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+
 export type Initializer = ReturnType<typeof tf.initializers.ones>;
 
 /**
