@@ -14,6 +14,8 @@ export * as backend from './backend';
 export * as ops from './ops';
 export * as io from './io';
 export * as data from './data';
+export * as losses from './losses';
+export * as metrics from './metrics';
 export * as layers from '../layers';
 export * as models from '../models';
 export * as onnx from './onnx';
