@@ -9,3 +9,4 @@ export {stopGradient, withoutGradient} from './stop_gradient';
 export {ista, lassoObjective} from './solvers';
 export type {SolverOptions} from './solvers';
 export {alistaWeight, cholesky, solveLower, solveLowerTransposed, solveSpd, spectralNormSquared, type Matrix, type MatrixLike} from './linalg';
+export {logdet} from './logdet';

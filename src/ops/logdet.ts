@@ -1,0 +1,86 @@
+/**
+ * `log det M` of a symmetric positive definite matrix, differentiable (docs/math.md §5).
+ *
+ * tfjs has no Cholesky factorisation and no `logdet`, so the value comes from the float64
+ * {@link cholesky} of this package on the host: `M = L Lᵀ`, `log det M = 2 Σ_i log L_ii`. The
+ * matrices of the rate-reduction losses are small (`n ≤` feature size or batch size), so a
+ * read-back and an `O(n³/3)` factorisation cost little next to the Gram product that built them.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {cholesky, Matrix, solveLower, solveLowerTransposed} from './linalg';
+
+const OWNER = 'logdet';
+
+/**
+ * The symmetric part `½(M + Mᵀ)` of `m` in float64. Rejects a matrix whose two triangles differ
+ * by more than float32 rounding (1e-4 of its largest entry): only the symmetric part is read.
+ */
+function symmetricPart(m: tf.Tensor2D): Matrix {
+  const [n] = m.shape;
+  const a = m.dataSync();
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) scale = Math.max(scale, Math.abs(a[i]));
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      const aij = a[i * n + j];
+      const aji = a[j * n + i];
+      if (Math.abs(aij - aji) > 1e-4 * scale) {
+        throw new Error(`${OWNER}: m must be symmetric, got entries (${i}, ${j}) = ${aij} and ` +
+                        `(${j}, ${i}) = ${aji}`);
+      }
+      out[i * n + j] = out[j * n + i] = 0.5 * (aij + aji);
+    }
+  }
+  return {rows: n, cols: n, data: out};
+}
+
+/** `M⁻¹ = L⁻ᵀ L⁻¹` from the Cholesky factor, symmetrised, as a float32 tensor. */
+function inverseFromCholesky(l: Matrix): tf.Tensor2D {
+  const n = l.rows;
+  const identity = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) identity[i * n + i] = 1;
+  const inv = solveLowerTransposed(l, solveLower(l, {rows: n, cols: n, data: identity})).data;
+  const out = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) out[i * n + j] = out[j * n + i] = 0.5 * (inv[i * n + j] + inv[j * n + i]);
+  }
+  return tf.tensor2d(out, [n, n]);
+}
+
+const logdetOp = tf.customGrad(((m: tf.Tensor2D) => {
+  let l: Matrix;
+  try {
+    l = cholesky(symmetricPart(m));
+  } catch (e) {
+    if ((e as Error).message.startsWith(`${OWNER}:`)) throw e;
+    throw new Error(`${OWNER}: m must be positive definite, got a matrix whose Cholesky ` +
+                    `factorisation fails (${(e as Error).message})`);
+  }
+  let sum = 0;
+  for (let i = 0; i < l.rows; i++) sum += Math.log(l.data[i * l.rows + i]);
+  return {
+    value: tf.scalar(2 * sum),
+    gradFunc: (dy: tf.Tensor) => tf.tidy(() => tf.mul(dy, inverseFromCholesky(l))),
+  };
+}) as Parameters<typeof tf.customGrad>[0]);
+
+/**
+ * `log det M` of a symmetric positive definite `[n, n]` matrix `m`, computed from a float64
+ * Cholesky factorisation `M = L Lᵀ` as `2 Σ_i log L_ii`.
+ *
+ * Differentiable on every backend (`tf.grad`, `optimizer.minimize`): `∂ log det M / ∂M = M⁻¹`,
+ * taken from the same factorisation in float64, symmetrised and returned in float32.
+ *
+ * Only the symmetric part `½(M + Mᵀ)` is read; a matrix whose triangles differ by more than
+ * float32 rounding is rejected. `M` is rejected as not positive definite when a Cholesky pivot
+ * is ≤ 1e-12 of its largest diagonal entry (or NaN): such a matrix is singular to float64
+ * precision, and its logdet would be dominated by rounding.
+ */
+export function logdet(m: tf.Tensor2D): tf.Scalar {
+  if (!(m instanceof tf.Tensor) || m.rank !== 2 || m.shape[0] !== m.shape[1] || m.shape[0] === 0) {
+    throw new Error(`${OWNER}: m must be a non-empty square rank-2 tensor, got ` +
+                    (m instanceof tf.Tensor ? `shape [${m.shape}]` : String(m)));
+  }
+  return logdetOp(m) as tf.Scalar;
+}
