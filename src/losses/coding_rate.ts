@@ -30,7 +30,7 @@ export function epsilonSquaredOf(owner: string, options: RateOptions | undefined
 export function checkFeatures(owner: string, name: string, z: unknown): asserts z is tf.Tensor2D {
   if (!(z instanceof tf.Tensor) || z.rank !== 2 || z.shape[0] < 1 || z.shape[1] < 1) {
     v.reject(owner, name, 'a rank-2 tensor [m, d] with m, d ≥ 1',
-             z instanceof tf.Tensor ? `shape [${z.shape}]` : z);
+             z instanceof tf.Tensor ? z.shape : z);
   }
 }
 
@@ -43,7 +43,7 @@ export function readLabels(owner: string, labels: tf.Tensor1D | ArrayLike<number
   v.positiveInt(owner, 'numClasses', numClasses);
   let values: number[];
   if (labels instanceof tf.Tensor) {
-    if (labels.rank !== 1) v.reject(owner, 'labels', 'a rank-1 tensor', `shape [${labels.shape}]`);
+    if (labels.rank !== 1) v.reject(owner, 'labels', 'a rank-1 tensor', labels.shape);
     values = Array.from(labels.dataSync());
   } else if (labels != null && typeof labels === 'object' && typeof labels.length === 'number') {
     values = Array.from(labels);
@@ -51,7 +51,7 @@ export function readLabels(owner: string, labels: tf.Tensor1D | ArrayLike<number
     v.reject(owner, 'labels', 'a rank-1 tensor or an array of class indices', labels);
   }
   if (values.length !== m) {
-    v.reject(owner, 'labels', `${m} class indices (one per row of z)`, `${values.length}`);
+    v.reject(owner, 'labels', `${m} class indices (one per row of z)`, values.length);
   }
   for (const label of values) {
     if (!Number.isInteger(label) || label < 0 || label >= numClasses) {

@@ -57,7 +57,7 @@ export function ctrlMulti(z: tf.Tensor2D, zHat: tf.Tensor2D, labels: tf.Tensor1D
   const owner = 'ctrlMulti';
   checkPair(owner, z, zHat);
   if (zHat.shape[0] !== z.shape[0]) {
-    v.reject(owner, 'zHat', `shape [${z.shape}] (the shape of z)`, `shape [${zHat.shape}]`);
+    v.reject(owner, 'zHat', `[${z.shape.join(', ')}] (the shape of z)`, zHat.shape);
   }
   const eps2 = epsilonSquaredOf(owner, options);
   const [g1, g2, g3] = checkGammas(owner, options?.gammas ?? [1, 1, 1]);

@@ -25,7 +25,7 @@ export function checkPair(owner: string, z: tf.Tensor2D, zHat: tf.Tensor2D): voi
   checkFeatures(owner, 'z', z);
   checkFeatures(owner, 'zHat', zHat);
   if (zHat.shape[1] !== z.shape[1]) {
-    v.reject(owner, 'zHat', `[m, ${z.shape[1]}] (the feature size of z)`, `shape [${zHat.shape}]`);
+    v.reject(owner, 'zHat', `[m, ${z.shape[1]}] (the feature size of z)`, zHat.shape);
   }
 }
 
