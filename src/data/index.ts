@@ -6,3 +6,7 @@ export type {ImageBatch, BatchOptions, ImageDataset} from './dataset';
 export {InMemoryImageDataset} from './in_memory';
 export {mnistDataset, MNIST_TEST_PER_CLASS} from './mnist_dataset';
 export type {MnistDatasetOptions} from './mnist_dataset';
+export {imageFolder} from './image_folder';
+export type {ImageFolderOptions} from './image_folder';
+export {ShardedImageDataset, WINDOW_SHARDS} from './sharded_dataset';
+export type {ShardEntry, ShardStats} from './sharded_dataset';

@@ -31,6 +31,7 @@ function mirror(pixels: Float32Array, [h, w, c]: number[]): Float32Array {
 export async function imageKeys(ds: ImageDataset): Promise<Map<string, [number, boolean]>> {
   const all = await ds.take(ds.count);
   const values = all.images.dataSync() as Float32Array;
+  labelCache.set(ds, all.labels.dataSync() as Int32Array);
   tf.dispose([all.images, all.labels]);
   const size = ds.imageShape.reduce((a, b) => a * b, 1);
   const keys = new Map<string, [number, boolean]>();
