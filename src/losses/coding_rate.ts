@@ -4,10 +4,11 @@
  *
  * Features `Z` are `[m, d]`: one row per sample (batch first, as everywhere in tfjs), each row
  * ideally on the unit sphere. The Gram matrix is a float32 `tf.matMul` on the current backend;
- * its logdet is taken in float64 by {@link logdet}, which also gives the gradient.
+ * `logdet(I + α G)` is taken in float64 on the host by `logdetIdentityPlus`, which also gives
+ * the gradient and symmetrises `G` (`½(G + Gᵀ)`) so that rounding cannot make it indefinite.
  */
 import * as tf from '@tensorflow/tfjs';
-import {logdet} from '../ops/logdet';
+import {logdetIdentityPlus} from '../ops/logdet';
 import * as v from '../util/validate';
 
 /** Options shared by every rate-reduction loss. */
@@ -68,32 +69,56 @@ export function classRows(labels: number[], numClasses: number): number[][] {
   return rows;
 }
 
-/**
- * The rows `rows` of `z`, as `S z` with a 0/1 selection matrix `S`: a product is differentiable
- * on every backend, whereas the gradient of `tf.gather` needs `UnsortedSegmentSum`, which the
- * wasm backend lacks.
- */
-export function selectRows(z: tf.Tensor2D, rows: number[]): tf.Tensor2D {
-  const m = z.shape[0];
-  const s = new Float32Array(rows.length * m);
-  rows.forEach((row, i) => { s[i * m + row] = 1; });
-  return tf.tidy(() => tf.matMul(tf.tensor2d(s, [rows.length, m]), z));
+/** The rows of `x` (`[m, d]`, float32) in the order `order`, as a new tensor. */
+function reorderRows(x: tf.Tensor, order: ArrayLike<number>): tf.Tensor2D {
+  const [m, d] = x.shape;
+  const src = x.dataSync();
+  const out = new Float32Array(m * d);
+  for (let i = 0; i < m; i++) out.set(src.subarray(order[i] * d, (order[i] + 1) * d), i * d);
+  return tf.tensor2d(out, [m, d]);
 }
 
-/** `I + α·½(G + Gᵀ)`: the Gram matrix is symmetrised so that float32 rounding cannot break it. */
-function identityPlus(gram: tf.Tensor2D, alpha: number): tf.Tensor2D {
-  const symmetric = tf.mul(0.5, tf.add(gram, tf.transpose(gram)));
-  return tf.add(tf.eye(gram.shape[0]), tf.mul(alpha, symmetric));
+/**
+ * `z` with its rows permuted, row `i` of the result being row `order[i]` of `z`; its gradient
+ * is `dy` permuted back. Done on the host: the losses read their Gram matrices back anyway, the
+ * gradient tfjs gives `tf.gather` needs `UnsortedSegmentSum`, which the wasm backend lacks, and
+ * wasm's `gather` of 2048 × 128 values takes about 10 ms against 0.4 ms for this copy.
+ */
+function permuteRows(z: tf.Tensor2D, order: number[]): tf.Tensor2D {
+  const inverse = new Int32Array(order.length);
+  order.forEach((row, i) => { inverse[row] = i; });
+  const op = tf.customGrad(((x: tf.Tensor) => ({
+    value: reorderRows(x, order),
+    gradFunc: (dy: tf.Tensor) => reorderRows(dy, inverse),
+  })) as Parameters<typeof tf.customGrad>[0]);
+  return op(z) as tf.Tensor2D;
+}
+
+/**
+ * The rows of each non-empty class, one `[m_j, d]` block per class in class order, given the
+ * row indices of each class: one differentiable reordering of `z` by class, then slices.
+ */
+export function classBlocks(z: tf.Tensor2D, rows: number[][]): tf.Tensor2D[] {
+  const nonEmpty = rows.filter((r) => r.length > 0);
+  return tf.tidy(() => {
+    const sorted = permuteRows(z, nonEmpty.flat());
+    let offset = 0;
+    return nonEmpty.map((r) => {
+      const block = tf.slice(sorted, [offset, 0], [r.length, -1]);
+      offset += r.length;
+      return block;
+    });
+  });
 }
 
 /** `½ logdet(I_d + α ZᵀZ)`, the `d × d` form of the coding rate. */
 export function codingRateFeatureForm(z: tf.Tensor2D, alpha: number): tf.Scalar {
-  return tf.tidy(() => tf.mul(0.5, logdet(identityPlus(tf.matMul(z, z, true, false), alpha))));
+  return tf.tidy(() => tf.mul(0.5, logdetIdentityPlus(tf.matMul(z, z, true, false), alpha)));
 }
 
 /** `½ logdet(I_m + α Z Zᵀ)`, the `m × m` form of the coding rate (equal to the `d × d` form). */
 export function codingRateSampleForm(z: tf.Tensor2D, alpha: number): tf.Scalar {
-  return tf.tidy(() => tf.mul(0.5, logdet(identityPlus(tf.matMul(z, z, false, true), alpha))));
+  return tf.tidy(() => tf.mul(0.5, logdetIdentityPlus(tf.matMul(z, z, false, true), alpha)));
 }
 
 /** `R(Z)` for checked `z`, in the smaller of the two forms. */
@@ -103,11 +128,12 @@ export function rate(z: tf.Tensor2D, epsilonSquared: number): tf.Scalar {
   return m < d ? codingRateSampleForm(z, alpha) : codingRateFeatureForm(z, alpha);
 }
 
-/** `R^c(Z|Π) = Σ_j (m_j/m) R(Z_j)` for checked `z` and the row indices of each class. */
-export function classRate(z: tf.Tensor2D, rows: number[][], epsilonSquared: number): tf.Scalar {
-  const m = z.shape[0];
-  return tf.tidy(() => tf.addN(rows.filter((r) => r.length > 0).map(
-      (r) => tf.mul(r.length / m, rate(selectRows(z, r), epsilonSquared)))));
+/**
+ * `R^c(Z|Π) = Σ_j (m_j/m) R(Z_j)` from the blocks `Z_j` of the non-empty classes of `m` rows
+ * and their rates `R(Z_j)`.
+ */
+export function classRate(blocks: tf.Tensor2D[], rates: tf.Scalar[], m: number): tf.Scalar {
+  return tf.tidy(() => tf.addN(rates.map((r, j) => tf.mul(blocks[j].shape[0] / m, r))));
 }
 
 /**
@@ -139,5 +165,8 @@ export function classCodingRate(z: tf.Tensor2D, labels: tf.Tensor1D | ArrayLike<
   checkFeatures(owner, 'z', z);
   const eps2 = epsilonSquaredOf(owner, options);
   const rows = classRows(readLabels(owner, labels, z.shape[0], numClasses), numClasses);
-  return classRate(z, rows, eps2);
+  return tf.tidy(() => {
+    const blocks = classBlocks(z, rows);
+    return classRate(blocks, blocks.map((b) => rate(b, eps2)), z.shape[0]);
+  });
 }

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  classRate, classRows, epsilonSquaredOf, rate, RateOptions, readLabels, selectRows,
+  classBlocks, classRate, classRows, epsilonSquaredOf, rate, RateOptions, readLabels,
 } from './coding_rate';
 import {checkPair, pairRates} from './rate_reduction';
 import * as v from '../util/validate';
@@ -62,11 +62,17 @@ export function ctrlMulti(z: tf.Tensor2D, zHat: tf.Tensor2D, labels: tf.Tensor1D
   const eps2 = epsilonSquaredOf(owner, options);
   const [g1, g2, g3] = checkGammas(owner, options?.gammas ?? [1, 1, 1]);
   const rows = classRows(readLabels(owner, labels, z.shape[0], numClasses), numClasses);
+  const m = z.shape[0];
   return tf.tidy(() => {
-    const deltaRZ = tf.sub<tf.Scalar>(rate(z, eps2), classRate(z, rows, eps2));
-    const deltaRZHat = tf.sub<tf.Scalar>(rate(zHat, eps2), classRate(zHat, rows, eps2));
-    const deltaRPairs = tf.addN(rows.filter((r) => r.length > 0).map(
-        (r) => pairRates(selectRows(z, r), selectRows(zHat, r), eps2).deltaR));
+    const blocks = classBlocks(z, rows);
+    const hatBlocks = classBlocks(zHat, rows);
+    // R(Z_j) and R(Ẑ_j) enter both R^c and the pair terms: computed once.
+    const rates = blocks.map((b) => rate(b, eps2));
+    const hatRates = hatBlocks.map((b) => rate(b, eps2));
+    const deltaRZ = tf.sub<tf.Scalar>(rate(z, eps2), classRate(blocks, rates, m));
+    const deltaRZHat = tf.sub<tf.Scalar>(rate(zHat, eps2), classRate(hatBlocks, hatRates, m));
+    const deltaRPairs = tf.addN<tf.Scalar>(blocks.map((b, j) => tf.sub(
+        rate(tf.concat2d([b, hatBlocks[j]], 0), eps2), tf.mul(0.5, tf.add(rates[j], hatRates[j])))));
     const objective = tf.addN<tf.Scalar>([tf.mul(g1, deltaRZ), tf.mul(g2, deltaRZHat), tf.mul(g3, deltaRPairs)]);
     return {objective, deltaRZ, deltaRZHat, deltaRPairs};
   });

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  checkFeatures, classRate, classRows, epsilonSquaredOf, rate, RateOptions, readLabels,
+  checkFeatures, classBlocks, classRate, classRows, epsilonSquaredOf, rate, RateOptions, readLabels,
 } from './coding_rate';
 import * as v from '../util/validate';
 
@@ -47,7 +47,8 @@ export function mcr2(z: tf.Tensor2D, labels: tf.Tensor1D | ArrayLike<number>, nu
   const rows = classRows(readLabels(owner, labels, z.shape[0], numClasses), numClasses);
   return tf.tidy(() => {
     const r = rate(z, eps2);
-    const rc = classRate(z, rows, eps2);
+    const blocks = classBlocks(z, rows);
+    const rc = classRate(blocks, blocks.map((b) => rate(b, eps2)), z.shape[0]);
     return {deltaR: tf.sub(r, rc), r, rc};
   });
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {strict as assert} from 'assert';
-import {logdet} from '../../src/ops/logdet';
+import {logdet, logdetIdentityPlus} from '../../src/ops/logdet';
 import {cholesky, Matrix, matMul, solveSpd, toArray, transpose} from '../../src/ops/linalg';
 import {
   expectClose, expectGradientMatchesFiniteDifference, expectNoLeak, expectThrows,
@@ -151,5 +151,37 @@ describe('logdet', () => {
     expectNoLeak(() => logdet(m));
     expectNoLeak(() => gradient(m));
     m.dispose();
+  });
+});
+
+describe('logdetIdentityPlus', () => {
+  it('of G = u uᵀ is log(1 + α‖u‖²) with gradient α(I + αG)⁻¹, also for α = 1e9', () => {
+    // u uᵀ is exact in float32; with α = 1e9, I + αG rounded to float32 would lose the identity.
+    const u = [0.5, -0.75, 0.25];
+    const g = tf.outerProduct(u, u) as tf.Tensor2D;
+    for (const alpha of [0.7, 1e9]) {
+      expectClose(value(logdetIdentityPlus(g, alpha)), Math.log(1 + alpha * 0.875), 1e-6, 1e-7);
+      // (I + α u uᵀ)⁻¹ = I − α u uᵀ / (1 + α‖u‖²) (Sherman–Morrison).
+      const expected = u.map((ui, i) => u.map((uj, j) => alpha * ((i === j ? 1 : 0) - alpha * ui * uj / (1 + alpha * 0.875))));
+      const grad = tf.grad((x: tf.Tensor) => logdetIdentityPlus(x as tf.Tensor2D, alpha))(g);
+      expectClose(grad, expected, 1e-6, 1e-4);
+      grad.dispose();
+    }
+    g.dispose();
+  });
+
+  it('rejects a G with I + αG not positive definite, and non-square G', () => {
+    const g = tf.tensor2d([[-2, 0], [0, 1]]);
+    const rect = tf.zeros([2, 3]) as tf.Tensor2D;
+    expectThrows(() => logdetIdentityPlus(g, 1), /logdet: I \+ αG must be positive definite, got diagonal entry \(0, 0\) = -1/);
+    expectThrows(() => logdetIdentityPlus(rect, 1), /logdet: g must be a non-empty square rank-2 tensor, got shape \[2,3\]/);
+    tf.dispose([g, rect]);
+  });
+
+  it('leaks no tensor, forward or through tf.grad', () => {
+    const g = tf.eye(4) as tf.Tensor2D;
+    expectNoLeak(() => logdetIdentityPlus(g, 2));
+    expectNoLeak(() => tf.grad((x: tf.Tensor) => logdetIdentityPlus(x as tf.Tensor2D, 2))(g));
+    g.dispose();
   });
 });
