@@ -1,10 +1,12 @@
 /**
  * `exportModel`: a tfjs layers model (sequential or functional, several inputs and outputs)
- * to an ONNX model (opset 17, IR version 8) with a symbolic batch dimension, NHWC in and out.
+ * to an ONNX model (opset 17, IR version 8) with a symbolic batch dimension, NHWC (or NCHW) in
+ * and out.
  */
 import * as tf from '@tensorflow/tfjs';
 import {promises as fs} from 'fs';
 import * as path from 'path';
+import * as v from '../util/validate';
 import {version} from '../version';
 import {GraphBuilder, Layout, Value} from './graph';
 import {encodeModel, valueInfo} from './proto';
@@ -27,6 +29,12 @@ export interface ExportOptions {
   graphName?: string;
   /** A description stored in the model. */
   docString?: string;
+  /**
+   * Layout of the rank-4 inputs and outputs: `'nhwc'` as the tfjs model, or `'nchw'`, which
+   * spares the exported graph (NCHW inside) a Transpose after each such input and before each
+   * such output. Default `'nhwc'`.
+   */
+  layout?: 'nhwc' | 'nchw';
 }
 
 export interface ExportFileOptions extends ExportOptions {
@@ -48,21 +56,23 @@ function shapeList(shapes: tf.Shape | tf.Shape[], count: number): (number | null
 }
 
 /** The ONNX dims of a tfjs symbolic shape: the batch axis `batchName`, other unknown axes named after the value. */
-function onnxDims(shape: (number | null)[], batchName: string, value: string): (number | string)[] {
-  return shape.map((d, i) => (i === 0 ? batchName : d ?? `${value}_dim${i}`));
+function onnxDims(shape: (number | null)[], batchName: string, value: string, layout: Layout): (number | string)[] {
+  const dims = shape.map((d, i) => (i === 0 ? batchName : d ?? `${value}_dim${i}`));
+  return layout === 'nchw' ? [dims[0], dims[3], dims[1], dims[2]] : dims;
 }
 
 /** Exports `model` to ONNX protobuf bytes. */
 export function exportModelToBytes(model: tf.LayersModel, options: ExportOptions = {}): Uint8Array {
   const batchName = options.batchName ?? 'batch';
+  const layout = v.oneOf('exportModel', 'layout', options.layout ?? 'nhwc', ['nhwc', 'nchw']);
   const g = new GraphBuilder(batchName);
   const values = new Map<number, Value>();
   const inputs = model.inputs.map((t, i) => {
     const name = g.unique(model.inputNames[i] ?? `input${i}`);
     if (t.dtype !== 'float32') throw new OnnxExportError(`onnx export: input '${name}' has dtype ${t.dtype}, only float32 is supported`);
-    const layout: Layout = t.shape.length === 4 ? 'nhwc' : 'plain';
-    values.set((t as SymbolicTensor).id, {name, shape: t.shape, layout});
-    return valueInfo(name, onnxDims(t.shape, batchName, name));
+    const inputLayout: Layout = t.shape.length === 4 ? layout : 'plain';
+    values.set((t as SymbolicTensor).id, {name, shape: t.shape, layout: inputLayout});
+    return valueInfo(name, onnxDims(t.shape, batchName, name, inputLayout));
   });
 
   const pending: {layer: tf.layers.Layer, node: InboundNode}[] = [];
@@ -100,8 +110,9 @@ export function exportModelToBytes(model: tf.LayersModel, options: ExportOptions
     const value = values.get((t as SymbolicTensor).id);
     if (!value) throw new OnnxExportError(`onnx export: output '${t.name}' is not reachable from the model's inputs`);
     const name = g.unique(model.outputNames[i] ?? `output${i}`);
-    g.output(g.nhwc(value).name, name);
-    return valueInfo(name, onnxDims(t.shape, batchName, name));
+    const out = value.shape.length === 4 && layout === 'nchw' ? g.nchw(value) : g.nhwc(value);
+    g.output(out.name, name);
+    return valueInfo(name, onnxDims(t.shape, batchName, name, out.layout));
   });
 
   return encodeModel({

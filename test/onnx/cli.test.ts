@@ -51,8 +51,10 @@ describe('sparseland export (command line)', () => {
   });
 
   it('runs as the package bin (usage on stderr, status 2)', () => {
-    const script = path.join(__dirname, '..', '..', 'src', 'cli.js');
-    const run = spawnSync(process.execPath, [script], {encoding: 'utf8'});
+    // The compiled bin under dist/, or the TypeScript source through tsx when the tests run from source.
+    const compiled = path.extname(__filename) === '.js';
+    const script = path.join(__dirname, '..', '..', 'src', compiled ? 'cli.js' : 'cli.ts');
+    const run = spawnSync(process.execPath, [...(compiled ? [] : ['--require', 'tsx/cjs']), script], {encoding: 'utf8'});
     assert.equal(run.status, 2, run.stderr);
     assert.match(run.stderr, /usage: sparseland export <model dir \| model\.json> <out\.onnx>/);
   });

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as sl from '../../src';
 import {CscStageLayerArgs} from '../../layers/csc_stage';
 import {ListaLayerArgs} from '../../layers/lista';
-import {expectOnnxMatchesTfjs, exportedFiles} from './helpers';
+import {expectOnnxMatchesTfjs, expectOnnxMatchesTfjsOn, exportedFiles, sampleInput} from './helpers';
 
 describe('onnx export: sparseland layers', () => {
   const files = exportedFiles();
@@ -16,6 +16,9 @@ describe('onnx export: sparseland layers', () => {
     ['kernel [3, 2], stride [1, 2], FISTA, untied', {kernelSize: [3, 2], strides: [1, 2], algorithm: 'fista', tied: false}],
     ['no atom normalisation, learned step', {normalizeAtoms: false, step: 'learned'}],
     ['zero iterations', {iterations: 0}],
+    ['signed codes, scalar λ', {nonNeg: false}],
+    ['kernel 4, same padding (uneven pads)', {kernelSize: 4}],
+    ['kernel [2, 3], valid padding, signed, FISTA', {kernelSize: [2, 3], padding: 'valid', nonNeg: false, algorithm: 'fista'}],
   ];
   for (const [title, args] of stages) {
     it(`cscStage: ${title}`, async () => {
@@ -36,6 +39,21 @@ describe('onnx export: sparseland layers', () => {
       model.dispose();
     });
   }
+
+  it('cscStage and tied cscDecoder on images of any size (stride 1)', async () => {
+    const stage = sl.layers.cscStage({filters: 4, kernelSize: 3, iterations: 2, lambda: 0.05, inputShape: [null, null, 2]});
+    const model = tf.sequential({layers: [stage, sl.layers.cscDecoder({tiedTo: stage})]});
+    const batches = [[sampleInput([2, 5, 7, 2], 3)], [sampleInput([1, 9, 4, 2], 4)]];
+    files.add(await expectOnnxMatchesTfjsOn(model, batches), 'csc any size');
+    tf.dispose(batches.flat());
+  });
+
+  it('cscDecoder untied, stride 1, valid padding, kernel 4', async () => {
+    const model = tf.sequential({layers: [
+      sl.layers.cscDecoder({filters: 3, kernelSize: 4, padding: 'valid', inputShape: [4, 5, 6]}),
+    ]});
+    files.add(await expectOnnxMatchesTfjs(model), 'decoder untied stride 1');
+  });
 
   it('cscDecoder untied, stride 2, valid padding', async () => {
     const model = tf.sequential({layers: [

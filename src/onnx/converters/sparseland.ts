@@ -11,7 +11,7 @@ import {CscStage} from '../../../layers/csc_stage';
 import {Lista} from '../../../layers/lista';
 import {GraphBuilder, Value} from '../graph';
 import {registerConverter, unsupported} from '../registry';
-import {KERNEL_TO_OIHW, convPads, softThreshold, transposePads} from './common';
+import {KERNEL_TO_OIHW, convPads, softThreshold, synthesisOf, transposePads} from './common';
 
 /** The values of the layer's weight created as `name` (by `addWeight`). */
 function weightValues(layer: tf.layers.Layer, name: string): Float32Array {
@@ -40,43 +40,48 @@ registerConverter('CscStage', ({graph: g, layer, inputs: [input], outputShapes: 
     pads: {ints: convPads(layer, signal, k, stage.strides, [1, 1], stage.padding)},
   };
   const {pads, outputPadding} = transposePads(layer, signal, code, k, stage.strides, stage.padding);
-  const convT = {kernel_shape: {ints: k}, strides: {ints: stage.strides}, pads: {ints: pads},
-                 output_padding: {ints: outputPadding}};
-  const lambda = weightValues(layer, 'lambda');
+  const geometry = {kernel: k, strides: stage.strides, pads, outputPadding};
+  const lambda = Array.from(weightValues(layer, 'lambda'));
+  const channels = codeShape[3]!;
   const count = stage.tied ? 1 : stage.iterations + 1;
-  // Per dictionary i: W_i (synthesis), η_i·W_i (the scaled adjoint), θ_i = λη_i/(1+μη_i), 1/(1+μη_i).
+  // Per dictionary i, with s = 1/(1 + μη_i): the residual x − A_i z, the adjoint's filters sη_i·W_i,
+  // the threshold θ = sλη_i (prox(v) = S_θ(s·v)) and s.
   const dictionaries = Array.from({length: count}, (_, i) => {
     const tag = stage.tied ? '' : `_${i}`;
     const etaTensor = stage.stepSize(i);
     const eta = etaTensor.dataSync()[0];
     etaTensor.dispose();
-    const shrink = 1 + stage.mu * eta;
-    let w: string | undefined;
+    const s = 1 / (1 + stage.mu * eta);
+    const theta = lambda.map((l) => s * l * eta);
     return {
-      // The synthesis filters only where an iteration uses them (not for the initial step alone).
-      w: () => (w ??= filters(g, `${name}/dictionary${tag}`, () => stage.dictionary(i))),
-      etaW: filters(g, `${name}/step_dictionary${tag}`, () => stage.dictionary(i), eta),
-      theta: lambda.length === 1 ? g.scalar(`${name}/threshold${tag}`, lambda[0] * eta / shrink)
-        : g.channels(`${name}/threshold${tag}`, Array.from(lambda, (l) => l * eta / shrink), 'nchw'),
-      scale: stage.mu === 0 ? undefined : g.scalar(`${name}/prox_scale${tag}`, 1 / shrink),
+      s, theta,
+      residual: synthesisOf(g, `${name}/dictionary${tag}`, () => stage.dictionary(i), geometry, input.shape, x),
+      adjoint: filters(g, `${name}/step_dictionary${tag}`, () => stage.dictionary(i), s * eta),
+      // The non-negative threshold is the adjoint's bias −θ before a Relu.
+      bias: stage.nonNeg ? g.floats(`${name}/threshold${tag}`, Array.from({length: channels}, (_, c) =>
+        -theta[theta.length === 1 ? 0 : c]), [channels]) : undefined,
     };
   });
-  const prox = (v: Value, i: number, hint: string): Value => {
-    const {theta, scale} = dictionaries[i];
-    const scaled = scale === undefined ? v : g.op('Mul', [v.name, scale], `${hint}/prox_scale`, v.shape, 'nchw');
-    return softThreshold(g, scaled, theta, stage.nonNeg, `${hint}/prox`);
+  // prox(Conv(r, sηW) + rest).
+  const prox = (r: Value, i: number, rest: Value | undefined, hint: string): Value => {
+    const {theta, adjoint, bias} = dictionaries[i];
+    const op = (type: string, inputs: string[], suffix: string, attrs = {}) =>
+      g.op(type, inputs, `${hint}/${suffix}`, codeShape, 'nchw', attrs);
+    let v = op('Conv', [r.name, adjoint, ...(bias ? [bias] : [])], 'adjoint', conv);
+    if (rest) v = op('Add', [v.name, rest.name], 'gradient_step');
+    return stage.nonNeg ? op('Relu', [v.name], 'prox') : softThreshold(g, v, theta, `${hint}/prox`);
   };
-  let z = prox(g.op('Conv', [x.name, dictionaries[0].etaW], `${name}/init/adjoint`, codeShape, 'nchw', conv),
-               0, `${name}/init`);
+  let z = prox(x, 0, undefined, `${name}/init`);
   let y = z;
   let t = (1 + Math.sqrt(5)) / 2;
   for (let it = 1; it <= stage.iterations; it++) {
     const i = stage.tied ? 0 : it;
     const hint = `${name}/iter${it}`;
-    const synthesis = g.op('ConvTranspose', [y.name, dictionaries[i].w()], `${hint}/synthesis`, input.shape, 'nchw', convT);
-    const residual = g.op('Sub', [synthesis.name, x.name], `${hint}/residual`, input.shape, 'nchw');
-    const gradient = g.op('Conv', [residual.name, dictionaries[i].etaW], `${hint}/adjoint`, codeShape, 'nchw', conv);
-    const next = prox(g.op('Sub', [y.name, gradient.name], `${hint}/gradient_step`, codeShape, 'nchw'), i, hint);
+    // s·(y − ηAᵀ(Ay − x)) = Conv(x − Ay, sηW) + s·y: onnxruntime fuses the Conv, the Add and the Relu.
+    const {s, residual} = dictionaries[i];
+    const scaled = s === 1 ? y
+      : g.op('Mul', [y.name, g.scalar(`${hint}/prox_scale`, s)], `${hint}/prox_scale`, codeShape, 'nchw');
+    const next = prox(residual(y, hint), i, scaled, hint);
     if (stage.algorithm === 'fista') {
       const tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
       const delta = g.op('Sub', [next.name, z.name], `${hint}/momentum_delta`, codeShape, 'nchw');
@@ -95,14 +100,11 @@ registerConverter('CscStage', ({graph: g, layer, inputs: [input], outputShapes: 
 registerConverter('CscDecoder', ({graph: g, layer, inputs: [input], outputShapes: [shape]}) => {
   const decoder = layer as CscDecoder;
   const geometry = decoder.tiedStage() ?? decoder;
-  const z = g.nchw(input);
   const {pads, outputPadding} = transposePads(layer, spatial(shape), spatial(input.shape), geometry.kernelSize,
                                               geometry.strides, geometry.padding);
-  const w = filters(g, `${layer.name}/dictionary`, () => decoder.dictionary());
-  return [g.op('ConvTranspose', [z.name, w], `${layer.name}/synthesis`, shape, 'nchw', {
-    kernel_shape: {ints: geometry.kernelSize}, strides: {ints: geometry.strides}, pads: {ints: pads},
-    output_padding: {ints: outputPadding},
-  })];
+  const synthesis = synthesisOf(g, `${layer.name}/dictionary`, () => decoder.dictionary(),
+                                {kernel: geometry.kernelSize, strides: geometry.strides, pads, outputPadding}, shape);
+  return [synthesis(g.nchw(input), layer.name)];
 });
 
 registerConverter('Lista', ({graph: g, layer, inputs: [x], outputShapes: [shape]}) => {
@@ -122,11 +124,14 @@ registerConverter('Lista', ({graph: g, layer, inputs: [x], outputShapes: [shape]
     }
     return matrices.get(key)!;
   };
-  const op = (type: string, inputs: string[], hint: string, s = shape) => g.op(type, inputs, hint, s, 'plain');
+  const op = (type: string, inputs: string[], hint: string, s = shape, attrs = {}) =>
+    g.op(type, inputs, hint, s, 'plain', attrs);
+  // alpha·a·b + c in one Gemm.
+  const gemm = (a: Value, b: string, c: Value | undefined, hint: string, alpha = 1, s = shape) =>
+    op('Gemm', [a.name, b, ...(c ? [c.name] : [])], hint, s, alpha === 1 ? {} : {alpha: {f: alpha}});
   const shrink = (k: number, v: Value): Value => {
     const hint = `${name}/iter${k + 1}`;
-    const thetaName = g.scalar(`${hint}/threshold`, theta[k]);
-    const soft = softThreshold(g, v, thetaName, false, `${hint}/shrink`);
+    const soft = softThreshold(g, v, [theta[k]], `${hint}/shrink`);
     const ss = lista.supportSelection;
     const count = ss ? Math.floor(Math.min((k + 1) * ss.p, ss.pMax) * n / 100 + 1e-9) : 0;
     if (count === 0) return soft;
@@ -137,32 +142,26 @@ registerConverter('Lista', ({graph: g, layer, inputs: [x], outputShapes: [shape]
     const kth = op('Slice', [top, g.ints(`${hint}/select/start`, [count - 1]), g.ints(`${hint}/select/end`, [count]),
                              g.ints(`${hint}/select/axes`, [1])], `${hint}/select/kth`, [null, 1]);
     const inTop = op('GreaterOrEqual', [magnitude.name, kth.name], `${hint}/select/in_top`);
-    const above = op('Greater', [magnitude.name, thetaName], `${hint}/select/above`);
+    const above = op('Greater', [magnitude.name, g.scalar(`${hint}/threshold`, theta[k])], `${hint}/select/above`);
     const mask = op('And', [inTop.name, above.name], `${hint}/select/mask`);
     return op('Where', [mask.name, v.name, soft.name], `${hint}/select`);
   };
   const pick = (weight: string, k: number) => matrix(lista.tied ? weight : `${weight}_${k}`);
   if (lista.variant === 'lista') {
     const we0 = op('MatMul', [x.name, pick('We', 0)], `${name}/iter1/analysis`);
+    const analysis = (k: number): Value =>
+      (lista.tied || k === 0 ? we0 : op('MatMul', [x.name, pick('We', k)], `${name}/iter${k + 1}/analysis`));
     let z = shrink(0, we0);
-    for (let k = 1; k < T; k++) {
-      const hint = `${name}/iter${k + 1}`;
-      const we = lista.tied ? we0 : op('MatMul', [x.name, pick('We', k)], `${hint}/analysis`);
-      const lateral = op('MatMul', [z.name, pick('S', k)], `${hint}/lateral`);
-      z = shrink(k, op('Add', [we.name, lateral.name], `${hint}/sum`));
-    }
+    for (let k = 1; k < T; k++) z = shrink(k, gemm(z, pick('S', k), analysis(k), `${name}/iter${k + 1}/lateral`));
     return [z];
   }
+  // z + γ^k (x − z Aᵀ) W^k as two Gemms (γ^k = 1 except for ALISTA); z⁰ = 0.
   let z: Value | undefined;
   for (let k = 0; k < T; k++) {
     const hint = `${name}/iter${k + 1}`;
-    const residual = z === undefined ? x
-      : op('Sub', [x.name, op('MatMul', [z.name, matrix('A', true)], `${hint}/synthesis`, x.shape).name],
-           `${hint}/residual`, x.shape);
+    const residual = z === undefined ? x : gemm(z, matrix('A', true), x, `${hint}/residual`, -1, x.shape);
     const w = lista.variant === 'alista' ? matrix('Wtilde') : pick('W', k);
-    let update = op('MatMul', [residual.name, w], `${hint}/analysis`);
-    if (gamma) update = op('Mul', [update.name, g.scalar(`${hint}/step`, gamma[k])], `${hint}/step`);
-    z = shrink(k, z === undefined ? update : op('Add', [z.name, update.name], `${hint}/update`));
+    z = shrink(k, gemm(residual, w, z, `${hint}/update`, gamma ? gamma[k] : 1));
   }
   return [z!];
 });
