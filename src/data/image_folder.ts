@@ -13,7 +13,7 @@
  * any moment restarts where it stopped.
  */
 import {createHash} from 'crypto';
-import {promises as fs} from 'fs';
+import {Dirent, promises as fs} from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
 import * as d from './dataset';
@@ -105,24 +105,45 @@ async function isDirectory(p: string): Promise<boolean> {
   }
 }
 
-/** Relative paths of the regular files under `dir` (recursively), skipping hidden entries. */
-async function walk(dir: string, prefix = ''): Promise<string[]> {
-  const out: string[] = [];
-  const entries = await fs.readdir(dir, {withFileTypes: true});
-  for (const e of entries.sort((a, b) => byCodeUnits(a.name, b.name))) {
-    if (e.name.startsWith('.')) continue;
-    if (e.isDirectory()) out.push(...await walk(path.join(dir, e.name), `${prefix}${e.name}/`));
-    else if (e.isFile() || e.isSymbolicLink()) out.push(`${prefix}${e.name}`);
+/** Whether an entry of `dir` is a folder, a file or neither, following symbolic links. */
+async function kind(dir: string, entry: Dirent): Promise<'folder' | 'file' | null> {
+  if (entry.isDirectory()) return 'folder';
+  if (entry.isFile()) return 'file';
+  if (!entry.isSymbolicLink()) return null;
+  try {
+    const stat = await fs.stat(path.join(dir, entry.name));
+    return stat.isDirectory() ? 'folder' : stat.isFile() ? 'file' : null;
+  } catch {
+    return null;   // a broken link
   }
+}
+
+/** The visible (not dot-named) folders and files of `dir`, each sorted by name. */
+async function list(dir: string): Promise<{folders: string[]; files: string[]}> {
+  const out = {folders: [] as string[], files: [] as string[]};
+  for (const entry of await fs.readdir(dir, {withFileTypes: true})) {
+    if (entry.name.startsWith('.')) continue;
+    const k = await kind(dir, entry);
+    if (k === 'folder') out.folders.push(entry.name);
+    else if (k === 'file') out.files.push(entry.name);
+  }
+  out.folders.sort(byCodeUnits);
+  out.files.sort(byCodeUnits);
+  return out;
+}
+
+/** Relative paths of the files under `dir`, sub-folders included, skipping dot-named entries. */
+async function walk(dir: string, prefix = ''): Promise<string[]> {
+  const {folders, files} = await list(dir);
+  const out = files.map((f) => `${prefix}${f}`);
+  for (const folder of folders) out.push(...await walk(path.join(dir, folder), `${prefix}${folder}/`));
   return out;
 }
 
 /** Lists classes and image files, with the warnings and errors about the layout. */
 async function scan(splitDir: string, split: string, warn: (m: string) => void):
     Promise<{classes: string[]; files: SourceFile[]; notImages: string[]}> {
-  const entries = (await fs.readdir(splitDir, {withFileTypes: true})).filter((e) => !e.name.startsWith('.'));
-  const folders = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort(byCodeUnits);
-  const loose = entries.filter((e) => !e.isDirectory()).map((e) => e.name).sort(byCodeUnits);
+  const {folders, files: loose} = await list(splitDir);
   const layout = `expected one folder per class: root/${split}/<class>/<image>`;
   if (folders.length === 0) {
     throw new Error(`${OWNER}: no class folders in '${splitDir}'` +

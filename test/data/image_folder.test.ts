@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {strict as assert} from 'assert';
+import {spawnSync} from 'child_process';
 import {mkdtempSync, rmSync} from 'fs';
 import {promises as fs} from 'fs';
 import {tmpdir} from 'os';
@@ -258,6 +259,26 @@ describe('imageFolder: image folders streamed from a shard cache', () => {
     });
   });
 
+  it('reads sub-folders of a class and follows symbolic links to class folders and images; ignores broken links', async () => {
+    const root = path.join(base, 'links');
+    const elsewhere = path.join(base, 'elsewhere');
+    await writeImage(path.join(root, 'train', 'real', 'a.png'), 4, 4, () => [10, 10, 10]);
+    await writeImage(path.join(root, 'train', 'real', 'sub', 'c.png'), 4, 4, () => [30, 30, 30]);
+    await writeImage(path.join(elsewhere, 'b.png'), 4, 4, () => [20, 20, 20]);
+    await writeImage(path.join(elsewhere, 'd.png'), 4, 4, () => [40, 40, 40]);
+    await fs.symlink(elsewhere, path.join(root, 'train', 'linked'));
+    await fs.symlink(path.join(elsewhere, 'd.png'), path.join(root, 'train', 'real', 'd.png'));
+    await fs.symlink(path.join(base, 'no-such-file.png'), path.join(root, 'train', 'real', 'broken.png'));
+    const ds = await imageFolder({root, size: 4, warn: assert.fail});
+    assert.deepEqual(ds.classes, ['linked', 'real']);
+    assert.equal(ds.count, 5);   // linked: b, d; real: a, d, sub/c
+    const {images, labels} = await ds.take(5);
+    const grey = Array.from({length: 5}, (_, i) => Math.round((images.dataSync()[i * 48] + 1) * 127.5));
+    const pairs = grey.map((g, i) => `${labels.dataSync()[i]}:${g}`).sort();
+    assert.deepEqual(pairs, ['0:20', '0:40', '1:10', '1:30', '1:40']);
+    tf.dispose([images, labels]);
+  });
+
   describe('the cache follows the folder and survives killed builds', () => {
     it('adding a file rebuilds the cache (16 images, all decoded again); so does touching one', async () => {
       const root = await freshFolder();
@@ -313,6 +334,32 @@ describe('imageFolder: image folders streamed from a shard cache', () => {
       expectClose(got.images, expected.images, 0);
       assert.deepEqual(Array.from(got.labels.dataSync()), Array.from(expected.labels.dataSync()));
       tf.dispose([expected.images, expected.labels, got.images, got.labels]);
+    });
+
+    it('a process killed while building: the next open reuses the finished shards and decodes the rest', async function () {
+      this.timeout(120000);
+      const root = await freshFolder();
+      const script = path.join(base, 'killed_build.ts');
+      // Killed (SIGKILL, no clean-up) while decoding the 7th file: shards 0–2 are done, shard 3 is half decoded.
+      await fs.writeFile(script, `
+        import {imageFolder} from ${JSON.stringify(path.resolve(__dirname, '../../src/data/image_folder'))};
+        imageFolder({root: ${JSON.stringify(root)}, size: 8, shardSize: 2, warn: () => undefined,
+                     onProgress: (done) => { if (done === 7) process.kill(process.pid, 'SIGKILL'); }});
+      `);
+      const child = spawnSync(process.execPath, ['--import', 'tsx', script], {encoding: 'utf8'});
+      assert.equal(child.signal, 'SIGKILL', child.stderr);
+      const dir = path.join(root, '.sparseland-cache', 'train-8');
+      const left = await fs.readdir(dir);
+      assert.equal(left.filter((f) => f.endsWith('.bin')).length, 3, left.join());
+      assert.ok(!left.includes('index.json'));
+
+      const again = await open(root);
+      assert.equal(again.progress.length, 3 + 10, '3 shards reused, 10 files decoded');
+      const clean = await open(await freshFolder());
+      const [a, b] = [await again.ds.take(15), await clean.ds.take(15)];
+      expectClose(a.images, b.images, 0);
+      assert.deepEqual(Array.from(a.labels.dataSync()), Array.from(b.labels.dataSync()));
+      tf.dispose([a.images, a.labels, b.images, b.labels]);
     });
 
     it('a shard changed under an open data set is reported with the cache folder to delete', async () => {
