@@ -8,3 +8,4 @@ export {MlIsta} from './ml_ista';
 export {MlFista} from './ml_fista';
 export {MlLista} from './ml_lista';
 export {Iht} from './iht';
+export {UnitNormalization} from './unit_normalization';

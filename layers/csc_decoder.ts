@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {ConvDictionary, ConvPadding} from '../src/ops/dictionary';
 import {normalizeAtoms} from '../src/ops/normalize';
-import {BaseLayerArgs, nhwcShape} from '../src/util/layer_args';
+import {BaseLayerArgs, Initializer, InitializerArg, nhwcShape, serializeInitializer, toInitializer} from '../src/util/layer_args';
 import * as v from '../src/util/validate';
 import {CscStage} from './csc_stage';
 
@@ -27,6 +27,8 @@ export interface CscDecoderLayerArgs extends BaseLayerArgs {
   padding?: ConvPadding;
   /** Untied: normalise every atom to unit norm in each pass. Default true. */
   normalizeAtoms?: boolean;
+  /** Untied: initializer of the filters (name, instance or saved form). Default `'glorotNormal'`. */
+  kernelInitializer?: InitializerArg;
   /**
    * Spatial size `[H, W]` of the output. Default: the tied stage's input size, else
    * `code size × stride` ('same') or `(code size − 1) × stride + kernel` ('valid').
@@ -51,6 +53,7 @@ export class CscDecoder extends tf.layers.Layer {
   readonly padding: ConvPadding;
   readonly normalize: boolean;
   readonly outputSize: [number, number] | undefined;
+  readonly kernelInitializer: Initializer | undefined;
   private stage: CscStage | undefined;
   private kernel: tf.LayerVariable | null = null;
 
@@ -62,7 +65,7 @@ export class CscDecoder extends tf.layers.Layer {
       if (!(tied instanceof CscStage) && typeof byName !== 'string') {
         v.reject(NAME, 'tiedTo', 'a cscStage layer or its name', tied);
       }
-      for (const key of ['filters', 'kernelSize', 'strides', 'padding', 'normalizeAtoms'] as const) {
+      for (const key of ['filters', 'kernelSize', 'strides', 'padding', 'normalizeAtoms', 'kernelInitializer'] as const) {
         if (args[key] !== undefined) {
           v.reject(NAME, key, 'left unset when tiedTo is given (the stage defines it)', args[key]);
         }
@@ -74,6 +77,7 @@ export class CscDecoder extends tf.layers.Layer {
       this.strides = this.stage?.strides ?? [1, 1];
       this.padding = this.stage?.padding ?? 'same';
       this.normalize = this.stage?.normalize ?? true;
+      this.kernelInitializer = undefined;
     } else {
       this.tiedName = undefined;
       this.filters = v.positiveInt(NAME, 'filters', args.filters);
@@ -81,6 +85,7 @@ export class CscDecoder extends tf.layers.Layer {
       this.strides = v.pair(NAME, 'strides', args.strides ?? 1);
       this.padding = v.oneOf(NAME, 'padding', args.padding ?? 'same', ['same', 'valid'] as const);
       this.normalize = v.bool(NAME, 'normalizeAtoms', args.normalizeAtoms ?? true);
+      this.kernelInitializer = toInitializer(NAME, 'kernelInitializer', args.kernelInitializer ?? 'glorotNormal');
     }
     this.outputSize = args.outputSize === undefined ? undefined : v.pair(NAME, 'outputSize', args.outputSize);
   }
@@ -111,7 +116,7 @@ export class CscDecoder extends tf.layers.Layer {
       }
     } else {
       this.kernel = this.addWeight('kernel', [...this.kernelSize, this.filters!, shape[3]], 'float32',
-                                   tf.initializers.glorotNormal({}));
+                                   this.kernelInitializer);
     }
     this.built = true;
   }
@@ -159,6 +164,7 @@ export class CscDecoder extends tf.layers.Layer {
     const own: tf.serialization.ConfigDict = this.tiedName !== undefined ? {tiedTo: {name: this.tiedName}} : {
       filters: this.filters!, kernelSize: this.kernelSize, strides: this.strides,
       padding: this.padding, normalizeAtoms: this.normalize,
+      kernelInitializer: serializeInitializer(this.kernelInitializer!),
     };
     return {...super.getConfig(), ...own, ...(this.outputSize ? {outputSize: this.outputSize} : {})};
   }

@@ -5,7 +5,7 @@ import * as path from 'path';
 import * as sl from '../src';
 
 const FACTORIES = ['lista', 'cscStage', 'cscDecoder', 'layeredThresholding', 'layeredBasisPursuit', 'mlIsta',
-                   'mlFista', 'mlLista', 'iht'];
+                   'mlFista', 'mlLista', 'iht', 'unitNormalization'];
 
 describe('the public entry', () => {
   it('exports one factory per layer, each returning its registered class', () => {

@@ -1,0 +1,86 @@
+/**
+ * `sparseland eval <run dir>`: reconstruction PSNR/SSIM, nearest-subspace accuracy, code
+ * sparsity and rate reduction of a trained CSC-CTRL autoencoder, and a reconstruction grid.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {existsSync, readFileSync} from 'fs';
+import * as path from 'path';
+import {parseArgs} from 'util';
+import {setBackend} from '../backend';
+import {hasCheckpoint, loadCheckpoint} from '../train/checkpoint';
+import {openDataset} from '../train/ctrl_run';
+import {evaluateCscCtrl} from '../train/ctrl_eval';
+import {CommandIo, numberOption} from './io';
+
+export const EVAL_USAGE = `sparseland eval <run dir> [--data mnist|DIR] [--train-images N] [--test-images N]
+  [--components K] [--grid FILE] [--backend NAME] [--json]
+  evaluates <run dir>/encoder and /decoder (or its latest checkpoint): PSNR, SSIM, accuracy, sparsity, ΔR`;
+
+const OPTIONS = {
+  'data': {type: 'string'}, 'train-images': {type: 'string'}, 'test-images': {type: 'string'},
+  'components': {type: 'string'}, 'grid': {type: 'string'}, 'backend': {type: 'string'}, 'json': {type: 'boolean'},
+} as const;
+
+/** Loads the models of a run directory (final models, else the latest checkpoint) and the data it was trained on. */
+async function loadRun(dir: string): Promise<{encoder: tf.LayersModel; decoder: tf.LayersModel; data?: string}> {
+  const meta = path.join(dir, 'run.json');
+  const data = existsSync(meta) ? (JSON.parse(readFileSync(meta, 'utf8')) as {data?: string}).data : undefined;
+  if (existsSync(path.join(dir, 'encoder', 'model.json')) && existsSync(path.join(dir, 'decoder', 'model.json'))) {
+    const encoder = await tf.loadLayersModel(`file://${path.resolve(dir, 'encoder', 'model.json')}`);
+    const decoder = await tf.loadLayersModel(`file://${path.resolve(dir, 'decoder', 'model.json')}`);
+    return {encoder, decoder, data};
+  }
+  if (hasCheckpoint(dir)) {
+    const checkpoint = await loadCheckpoint<{data: string}>(dir);
+    tf.dispose([...checkpoint.trainerState.encoderOptimizer, ...checkpoint.trainerState.decoderOptimizer]
+      .map((w) => w.tensor));
+    return {encoder: checkpoint.encoder, decoder: checkpoint.decoder, data: data ?? checkpoint.options.data};
+  }
+  throw new Error(`no models in '${dir}' (expected encoder/ and decoder/, or a checkpoint)`);
+}
+
+export async function evalCommand(args: string[], io: CommandIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({args, options: OPTIONS, strict: true, allowPositionals: true});
+  } catch (e) {
+    return io.usage((e as Error).message);
+  }
+  if (parsed.positionals.length !== 1) return io.usage(`'eval' takes 1 argument, got ${parsed.positionals.length}`);
+  const [dir] = parsed.positionals;
+  const values = parsed.values;
+  const counts: Record<string, number | undefined> = {};
+  for (const flag of ['train-images', 'test-images', 'components'] as const) {
+    if (values[flag] === undefined) continue;
+    const n = numberOption(flag, values[flag], true, 1);
+    if (typeof n === 'string') return io.usage(n);
+    counts[flag] = n;
+  }
+  try {
+    await setBackend(values.backend, {log: false});
+    const run = await loadRun(dir);
+    const data = values.data ?? run.data ?? 'mnist';
+    const [h] = run.encoder.inputs[0].shape.slice(1) as number[];
+    const test = await openDataset(data, h, 'test', io.err);
+    const train = await openDataset(data, h, 'train', io.err);
+    const grid = values.grid ?? path.join(dir, 'eval.png');
+    const result = await evaluateCscCtrl(run.encoder, run.decoder, {
+      test, train, grid, testImages: counts['test-images'], trainImages: counts['train-images'],
+      components: counts['components'],
+    });
+    if (values.json) {
+      io.out(JSON.stringify(result));
+    } else {
+      io.out(`${result.images} test images of ${test.name}`);
+      io.out(`reconstruction PSNR ${result.psnr.toFixed(2)} dB, SSIM ${result.ssim.toFixed(4)}`);
+      io.out(`nearest-subspace accuracy ${(100 * result.accuracy!).toFixed(2)} %`);
+      io.out(`code density per stage ${result.density.map((d) => d.toFixed(4)).join(', ')}`);
+      io.out(`ΔR(Z) ${result.deltaR.toFixed(3)}, ΔR(Z, Ẑ) ${result.deltaRReconstruction.toFixed(3)}`);
+      io.out(`wrote ${grid} (originals above reconstructions)`);
+    }
+    return 0;
+  } catch (e) {
+    io.err(`sparseland eval: ${(e as Error).message}`);
+    return 1;
+  }
+}

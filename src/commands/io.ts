@@ -1,0 +1,21 @@
+/** What a subcommand of the command line writes to, and how it reports a usage error. */
+export interface CommandIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /** Prints `problem` and the usage to `err`; returns the exit status 2. */
+  usage: (problem: string) => number;
+}
+
+/** Parses a comma-separated list of positive integers (`--filters 32,64,128`), or returns an error message. */
+export function positiveIntList(name: string, value: string): number[] | string {
+  const list = value.split(',').map((s) => Number(s.trim()));
+  return list.length > 0 && list.every((n) => Number.isInteger(n) && n > 0)
+    ? list : `--${name} must be comma-separated positive integers, got '${value}'`;
+}
+
+/** Parses a number option within bounds, or returns an error message. */
+export function numberOption(name: string, value: string, integer: boolean, min: number): number | string {
+  const n = Number(value);
+  return value.trim() !== '' && Number.isFinite(n) && (!integer || Number.isInteger(n)) && n >= min
+    ? n : `--${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got '${value}'`;
+}

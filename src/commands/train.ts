@@ -1,0 +1,151 @@
+/**
+ * `sparseland train --preset mnist-csc-ctrl [...]`: a CSC-CTRL training run with a progress bar,
+ * checkpoints (every N rounds and on Ctrl-C), exact resume, and a reconstruction grid at the end.
+ */
+import {SingleBar} from 'cli-progress';
+import {appendFileSync, mkdirSync} from 'fs';
+import * as path from 'path';
+import {parseArgs} from 'util';
+import {setBackend} from '../backend';
+import {CtrlRunOptions, openDataset, trainCscCtrl} from '../train/ctrl_run';
+import {evaluateCscCtrl} from '../train/ctrl_eval';
+import {CommandIo, numberOption, positiveIntList} from './io';
+
+/** The command line's training presets: a model preset with its data and run settings. */
+export const TRAIN_PRESETS: Record<string, CtrlRunOptions> = {
+  'mnist-csc-ctrl': {preset: 'mnist', data: 'mnist', batchSize: 128},
+  'cifar-csc-ctrl': {preset: 'cifar', flip: true, batchSize: 128},
+  'imagenet64-csc-ctrl': {preset: 'imagenet64', flip: true, batchSize: 64},
+  'imagenet128-csc-ctrl': {preset: 'imagenet128', flip: true, batchSize: 32},
+};
+
+export const TRAIN_USAGE = `sparseland train --preset ${Object.keys(TRAIN_PRESETS).join('|')} [options]
+  --data DIR            image folder (DIR/train/<class>/*.JPEG, DIR/val/...); 'mnist' for the MNIST preset
+  --epochs N            epochs (default 1)          --batch N         images per round
+  --out DIR             run directory (default out/<preset>)
+  --resume              continue the run in --out from its last checkpoint
+  --backend NAME        tensorflow | wasm | cpu (default: the best available)
+  --mode binary|multi   CTRL objective without or with labels (default binary)
+  --lr X --encoder-steps N --schedule constant|cosine --epsilon-squared X --seed N
+  --filters A,B,...     atoms per stage   --iterations K   --tied   --flip
+  --checkpoint-every N  rounds between checkpoints (default 200)
+  --max-rounds N        stop (resumably) after N rounds`;
+
+const OPTIONS = {
+  'preset': {type: 'string'}, 'data': {type: 'string'}, 'epochs': {type: 'string'}, 'batch': {type: 'string'},
+  'out': {type: 'string'}, 'resume': {type: 'boolean'}, 'backend': {type: 'string'}, 'mode': {type: 'string'},
+  'lr': {type: 'string'}, 'encoder-steps': {type: 'string'}, 'schedule': {type: 'string'},
+  'epsilon-squared': {type: 'string'}, 'seed': {type: 'string'}, 'filters': {type: 'string'},
+  'iterations': {type: 'string'}, 'tied': {type: 'boolean'}, 'flip': {type: 'boolean'},
+  'checkpoint-every': {type: 'string'}, 'max-rounds': {type: 'string'},
+} as const;
+
+/** Formats a round's terms compactly: `objective 9.38 rZ 35.3 ...`. */
+function terms(values: Record<string, number>): string {
+  return Object.entries(values).map(([k, x]) => `${k} ${x.toPrecision(4)}`).join(' ');
+}
+
+export async function trainCommand(args: string[], io: CommandIo,
+                                   signal?: AbortSignal, progress = process.stderr.isTTY): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({args, options: OPTIONS, strict: true, allowPositionals: false}).values;
+  } catch (e) {
+    return io.usage((e as Error).message);
+  }
+  const presetName = parsed.preset;
+  if (presetName === undefined) return io.usage("'train' needs --preset");
+  const preset = TRAIN_PRESETS[presetName];
+  if (!preset) return io.usage(`unknown preset '${presetName}' (one of ${Object.keys(TRAIN_PRESETS).join(', ')})`);
+  const options: CtrlRunOptions = {...preset};
+  const numbers: [keyof typeof parsed, keyof CtrlRunOptions, boolean, number][] = [
+    ['epochs', 'epochs', true, 1], ['batch', 'batchSize', true, 1], ['lr', 'learningRate', false, 0],
+    ['encoder-steps', 'encoderSteps', true, 1], ['epsilon-squared', 'epsilonSquared', false, 0],
+    ['seed', 'seed', true, 0], ['iterations', 'iterations', true, 0], ['checkpoint-every', 'checkpointEvery', true, 1],
+  ];
+  for (const [flag, key, integer, min] of numbers) {
+    const raw = parsed[flag];
+    if (typeof raw !== 'string') continue;
+    const value = numberOption(flag, raw, integer, min);
+    if (typeof value === 'string') return io.usage(value);
+    (options as Record<string, unknown>)[key] = value;
+  }
+  if (parsed.data !== undefined) options.data = parsed.data;
+  if (options.data === undefined) return io.usage(`preset '${presetName}' needs --data DIR (an image folder)`);
+  if (parsed.mode !== undefined) {
+    if (parsed.mode !== 'binary' && parsed.mode !== 'multi') return io.usage(`--mode must be binary or multi, got '${parsed.mode}'`);
+    options.mode = parsed.mode;
+  }
+  if (parsed.schedule !== undefined) {
+    if (parsed.schedule !== 'constant' && parsed.schedule !== 'cosine') {
+      return io.usage(`--schedule must be constant or cosine, got '${parsed.schedule}'`);
+    }
+    options.schedule = parsed.schedule;
+  }
+  if (parsed.filters !== undefined) {
+    const list = positiveIntList('filters', parsed.filters);
+    if (typeof list === 'string') return io.usage(list);
+    options.filters = list;
+  }
+  if (parsed.tied) options.tied = true;
+  if (parsed.flip) options.flip = true;
+  let maxRounds: number | undefined;
+  if (parsed['max-rounds'] !== undefined) {
+    const value = numberOption('max-rounds', parsed['max-rounds'], true, 1);
+    if (typeof value === 'string') return io.usage(value);
+    maxRounds = value;
+  }
+  const dir = parsed.out ?? path.join('out', presetName);
+  try {
+    await setBackend(parsed.backend);
+    mkdirSync(dir, {recursive: true});
+    const logFile = path.join(dir, 'log.jsonl');
+    let bar: SingleBar | undefined;
+    let started = Date.now();
+    let firstStep = 0;
+    let batchSize = 0;
+    const result = await trainCscCtrl(dir, options, parsed.resume === true, {
+      signal, maxRounds, warn: io.err,
+      onStart: ({totalRounds, position, resumed, dataset}) => {
+        firstStep = position.step;
+        started = Date.now();
+        io.out(`${resumed ? 'resuming' : 'training'} ${presetName} on ${dataset.name} (${dataset.count} images) ` +
+               `in ${dir}: round ${position.step} of ${totalRounds}`);
+        bar = new SingleBar({
+          format: 'epoch {epoch} |{bar}| {value}/{total} rounds | {speed} img/s | ETA {eta_formatted} | {terms}',
+          etaBuffer: 20, hideCursor: progress, noTTYOutput: !progress, notTTYSchedule: 10000, stream: process.stderr,
+        });
+        bar.start(totalRounds, position.step, {epoch: position.epoch + 1, speed: '-', terms: ''});
+      },
+      onRound: (log, position) => {
+        batchSize = options.batchSize ?? 0;
+        const seconds = (Date.now() - started) / 1000;
+        appendFileSync(logFile, JSON.stringify({...log, epoch: position.epoch, time: new Date().toISOString()}) + '\n');
+        bar?.update(log.step, {
+          epoch: position.epoch + 1,
+          speed: ((log.step - firstStep) * (batchSize || 0) / seconds).toFixed(1),
+          terms: `enc ${terms(log.encoder)} | dec ${terms(log.decoder)}`,
+        });
+      },
+    });
+    bar?.stop();
+    const {options: run, position} = result;
+    const seconds = (Date.now() - started) / 1000;
+    io.out(`${result.finished ? 'finished' : 'stopped'} at round ${position.step} (epoch ${position.epoch}, ` +
+           `batch ${position.batchInEpoch}) after ${seconds.toFixed(0)} s, ` +
+           `${((position.step - firstStep) * run.batchSize / Math.max(seconds, 1e-9)).toFixed(1)} images/s; ` +
+           `checkpoint in ${dir}${result.finished ? `, models in ${dir}/encoder and ${dir}/decoder` : ' (--resume continues)'}`);
+    const [h] = result.encoder.inputs[0].shape.slice(1) as number[];
+    const test = await openDataset(run.data, h, 'test', io.err);
+    const grid = path.join(dir, 'reconstructions.png');
+    const evaluation = await evaluateCscCtrl(result.encoder, result.decoder, {test, testImages: Math.min(test.count, 500),
+                                                                              grid, gridImages: 16});
+    io.out(`test reconstructions (${evaluation.images} images): PSNR ${evaluation.psnr.toFixed(2)} dB, ` +
+           `SSIM ${evaluation.ssim.toFixed(3)}; code density per stage ${evaluation.density.map((d) => d.toFixed(3)).join(', ')}`);
+    io.out(`wrote ${grid} (originals above reconstructions)`);
+    return 0;
+  } catch (e) {
+    io.err(`sparseland train: ${(e as Error).message}`);
+    return 1;
+  }
+}

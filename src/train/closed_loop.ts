@@ -1,0 +1,231 @@
+/**
+ * The closed-loop transcription game (docs/math.md §5): encoder `f` and decoder `g` play a
+ * minimax on the rate reduction of `Z = f(X)` and `Ẑ = f(g(Z))`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {CscDecoder} from '../../layers/csc_decoder';
+import {ctrlBinary, ctrlMulti, CtrlTerms} from '../losses';
+import * as v from '../util/validate';
+
+const NAME = 'ClosedLoopTrainer';
+
+/** `'binary'`: `T = ΔR(Z, Ẑ)`, no labels; `'multi'`: `T = ΔR(Z) + ΔR(Ẑ) + Σ_j ΔR(Z_j, Ẑ_j)` with class labels. */
+export type CtrlMode = 'binary' | 'multi';
+/** Learning-rate schedule over the run: constant, or cosine decay to zero at `totalSteps`. */
+export type LearningRateSchedule = 'constant' | 'cosine';
+
+export interface ClosedLoopArgs {
+  encoder: tf.LayersModel;
+  decoder: tf.LayersModel;
+  /** Default `'binary'`. */
+  mode?: CtrlMode;
+  /** Number of classes (`'multi'` mode). */
+  numClasses?: number;
+  /** ε² of the coding rates (published: 0.5). Default 0.5. */
+  epsilonSquared?: number;
+  /** Weights `[γ₁, γ₂, γ₃]` of the multi-class terms. Default `[1, 1, 1]`. */
+  gammas?: [number, number, number];
+  /** Adam step of both players. Default 1.5e-4 (published for MNIST and CIFAR-10). */
+  learningRate?: number;
+  /** Adam β₁. Default 0.5. */
+  beta1?: number;
+  /** Adam β₂. Default 0.999. */
+  beta2?: number;
+  /** Encoder steps per decoder step. Default 1. */
+  encoderSteps?: number;
+  /** Default `'constant'`. */
+  schedule?: LearningRateSchedule;
+  /** Length of the run in rounds, for the cosine schedule. */
+  totalSteps?: number;
+}
+
+/** The values of one round: the encoder's last step and the decoder's step. */
+export interface RoundLog {
+  /** Rounds completed, this one included. */
+  step: number;
+  learningRate: number;
+  /** The objective and its terms at the encoder's last step (the encoder maximises `objective`). */
+  encoder: Record<string, number>;
+  /** The objective and its terms at the decoder's step (the decoder minimises `objective`). */
+  decoder: Record<string, number>;
+}
+
+/** What a checkpoint stores besides the two models: the round count and both optimizers' state. */
+export interface TrainerState {
+  step: number;
+  encoderOptimizer: Array<{name: string; tensor: tf.Tensor}>;
+  decoderOptimizer: Array<{name: string; tensor: tf.Tensor}>;
+}
+
+/**
+ * Alternating Adam steps of the CTRL minimax. One round on a batch `X`:
+ *
+ * 1. `encoderSteps` times: `X̂ = g(f(X))` held fixed, then an encoder step that maximises
+ *    `T(f(X), f(X̂))`;
+ * 2. one decoder step that minimises `T(Z, f(g(Z)))` with `Z = f(X)` held fixed.
+ *
+ * Both models run in training mode throughout the round, as the published code does: batch
+ * normalisation uses the batch's statistics, and each CSC stage refreshes its step size
+ * `0.9/L` by a warm-started power iteration at every pass.
+ *
+ * With a tied decoder (`cscDecoder({tiedTo})`) the shared dictionaries are weights of both
+ * players: the encoder's step moves them up the objective and the decoder's step down.
+ */
+export class ClosedLoopTrainer {
+  readonly encoder: tf.LayersModel;
+  readonly decoder: tf.LayersModel;
+  readonly mode: CtrlMode;
+  readonly numClasses: number;
+  readonly epsilonSquared: number;
+  readonly gammas: [number, number, number];
+  readonly learningRate: number;
+  readonly encoderSteps: number;
+  readonly schedule: LearningRateSchedule;
+  readonly totalSteps: number;
+  /** Rounds completed. */
+  step = 0;
+  private readonly encoderOptimizer: tf.AdamOptimizer;
+  private readonly decoderOptimizer: tf.AdamOptimizer;
+  private readonly encoderVariables: tf.Variable[];
+  private readonly decoderVariables: tf.Variable[];
+
+  constructor(args: ClosedLoopArgs) {
+    if (!(args?.encoder instanceof tf.LayersModel)) v.reject(NAME, 'encoder', 'a tf.LayersModel', args?.encoder);
+    if (!(args.decoder instanceof tf.LayersModel)) v.reject(NAME, 'decoder', 'a tf.LayersModel', args.decoder);
+    this.encoder = args.encoder;
+    this.decoder = args.decoder;
+    this.mode = v.oneOf(NAME, 'mode', args.mode ?? 'binary', ['binary', 'multi'] as const);
+    this.numClasses = this.mode === 'multi' ? v.positiveInt(NAME, 'numClasses', args.numClasses) : 0;
+    this.epsilonSquared = v.positiveNumber(NAME, 'epsilonSquared', args.epsilonSquared ?? 0.5);
+    const gammas = args.gammas ?? [1, 1, 1];
+    if (!Array.isArray(gammas) || gammas.length !== 3 || !gammas.every((g) => Number.isFinite(g) && g >= 0)) {
+      v.reject(NAME, 'gammas', 'three finite numbers ≥ 0', gammas);
+    }
+    this.gammas = [...gammas] as [number, number, number];
+    this.learningRate = v.positiveNumber(NAME, 'learningRate', args.learningRate ?? 1.5e-4);
+    const beta1 = v.nonNegNumber(NAME, 'beta1', args.beta1 ?? 0.5);
+    const beta2 = v.nonNegNumber(NAME, 'beta2', args.beta2 ?? 0.999);
+    if (beta1 >= 1) v.reject(NAME, 'beta1', 'below 1', beta1);
+    if (beta2 >= 1) v.reject(NAME, 'beta2', 'below 1', beta2);
+    this.encoderSteps = v.positiveInt(NAME, 'encoderSteps', args.encoderSteps ?? 1);
+    this.schedule = v.oneOf(NAME, 'schedule', args.schedule ?? 'constant', ['constant', 'cosine'] as const);
+    this.totalSteps = this.schedule === 'cosine' ? v.positiveInt(NAME, 'totalSteps', args.totalSteps) : 0;
+    this.encoderOptimizer = tf.train.adam(this.learningRate, beta1, beta2);
+    this.decoderOptimizer = tf.train.adam(this.learningRate, beta1, beta2);
+    this.encoderVariables = this.encoder.trainableWeights.map((w) => w.read() as tf.Variable);
+    const shared = this.decoder.layers.flatMap((layer) => {
+      const stage = layer instanceof CscDecoder ? layer.tiedStage() : undefined;
+      return stage ? stage.trainableWeights.filter((w) => /\/kernel(_\d+)?$/.test(w.name)) : [];
+    });
+    this.decoderVariables = [...this.decoder.trainableWeights, ...shared].map((w) => w.read() as tf.Variable);
+    if (this.encoderVariables.length === 0) v.reject(NAME, 'encoder', 'a model with trainable weights', 0);
+    if (this.decoderVariables.length === 0) v.reject(NAME, 'decoder', 'a model with trainable weights', 0);
+  }
+
+  /** The learning rate of round `step` (0-based) under the schedule. */
+  learningRateAt(step: number): number {
+    if (this.schedule === 'constant') return this.learningRate;
+    return 0.5 * this.learningRate * (1 + Math.cos(Math.PI * Math.min(step, this.totalSteps) / this.totalSteps));
+  }
+
+  /** One round on a batch: `encoderSteps` encoder steps, then one decoder step. */
+  trainRound(images: tf.Tensor4D, labels?: tf.Tensor1D | ArrayLike<number>): RoundLog {
+    if (!(images instanceof tf.Tensor) || images.rank !== 4) {
+      v.reject(NAME, 'images', 'a rank-4 tensor [batch, H, W, C]', images instanceof tf.Tensor ? images.shape : images);
+    }
+    if (this.mode === 'multi' && labels === undefined) v.reject(NAME, 'labels', "given in 'multi' mode", labels);
+    const classLabels = this.mode === 'multi' ? readLabels(labels!) : undefined;
+    const learningRate = this.learningRateAt(this.step);
+    for (const optimizer of [this.encoderOptimizer, this.decoderOptimizer]) {
+      (optimizer as unknown as {learningRate: number}).learningRate = learningRate;
+    }
+    let encoder: Record<string, number> = {};
+    for (let s = 0; s < this.encoderSteps; s++) {
+      const xHat = tf.tidy(() =>
+        this.decoder.apply(this.encoder.apply(images, {training: true}), {training: true}) as tf.Tensor4D);
+      encoder = this.playerStep(this.encoderOptimizer, this.encoderVariables, -1, () => [
+        this.encoder.apply(images, {training: true}) as tf.Tensor2D,
+        this.encoder.apply(xHat, {training: true}) as tf.Tensor2D,
+      ], classLabels);
+      xHat.dispose();
+    }
+    const z = tf.tidy(() => this.encoder.apply(images, {training: true}) as tf.Tensor2D);
+    const decoder = this.playerStep(this.decoderOptimizer, this.decoderVariables, 1, () => [
+      z, this.encoder.apply(this.decoder.apply(z, {training: true}), {training: true}) as tf.Tensor2D,
+    ], classLabels);
+    z.dispose();
+    this.step++;
+    return {step: this.step, learningRate, encoder, decoder};
+  }
+
+  /** The objective's terms on `Z = f(X)` and `Ẑ = f(g(Z))` without training (inference mode throughout). */
+  evaluate(images: tf.Tensor4D, labels?: tf.Tensor1D | ArrayLike<number>): Record<string, number> {
+    if (this.mode === 'multi' && labels === undefined) v.reject(NAME, 'labels', "given in 'multi' mode", labels);
+    const classLabels = this.mode === 'multi' ? readLabels(labels!) : undefined;
+    return tf.tidy(() => {
+      const z = this.encoder.apply(images) as tf.Tensor2D;
+      const zHat = this.encoder.apply(this.decoder.apply(z)) as tf.Tensor2D;
+      return readTerms(this.objective(z, zHat, classLabels));
+    });
+  }
+
+  /**
+   * The state a checkpoint needs to continue exactly: round count and both optimizers' moments
+   * (the optimizers' own variables, and a new round-count scalar first in each list).
+   */
+  async getState(): Promise<TrainerState> {
+    return {
+      step: this.step,
+      encoderOptimizer: await this.encoderOptimizer.getWeights(),
+      decoderOptimizer: await this.decoderOptimizer.getWeights(),
+    };
+  }
+
+  /**
+   * Restores {@link getState}'s result, taking ownership of its tensors (the models' weights are
+   * restored separately, by loading them).
+   */
+  async setState(state: TrainerState): Promise<void> {
+    this.step = v.nonNegInt(NAME, 'state.step', state.step);
+    await this.encoderOptimizer.setWeights(state.encoderOptimizer);
+    await this.decoderOptimizer.setWeights(state.decoderOptimizer);
+    tf.dispose([...state.encoderOptimizer, ...state.decoderOptimizer].map((w) => w.tensor));
+  }
+
+  /** Frees the optimizers' state. */
+  dispose(): void {
+    this.encoderOptimizer.dispose();
+    this.decoderOptimizer.dispose();
+  }
+
+  private objective(z: tf.Tensor2D, zHat: tf.Tensor2D, labels: Int32Array | undefined): CtrlTerms {
+    const options = {epsilonSquared: this.epsilonSquared};
+    return this.mode === 'multi'
+      ? ctrlMulti(z, zHat, labels!, this.numClasses, {...options, gammas: this.gammas})
+      : ctrlBinary(z, zHat, options);
+  }
+
+  /** One Adam step of `sign · T` over `variables`; returns the terms' values. */
+  private playerStep(optimizer: tf.Optimizer, variables: tf.Variable[], sign: 1 | -1,
+                     features: () => [tf.Tensor2D, tf.Tensor2D], labels: Int32Array | undefined): Record<string, number> {
+    let terms: Record<string, tf.Scalar> = {};
+    const cost = optimizer.minimize(() => {
+      const [z, zHat] = features();
+      const all = this.objective(z, zHat, labels);
+      terms = Object.fromEntries(Object.entries(all).map(([k, t]) => [k, tf.keep(t.clone())]));
+      return sign === 1 ? all.objective : tf.neg(all.objective);
+    }, true, variables);
+    cost?.dispose();
+    const values = readTerms(terms);
+    tf.dispose(Object.values(terms));
+    return values;
+  }
+}
+
+function readLabels(labels: tf.Tensor1D | ArrayLike<number>): Int32Array {
+  return Int32Array.from(labels instanceof tf.Tensor ? labels.dataSync() : labels);
+}
+
+function readTerms(terms: CtrlTerms | Record<string, tf.Scalar>): Record<string, number> {
+  return Object.fromEntries(Object.entries(terms).map(([k, t]) => [k, t.dataSync()[0]]));
+}

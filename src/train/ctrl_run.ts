@@ -1,0 +1,171 @@
+/**
+ * A CSC-CTRL training run over a data set: epochs of closed-loop rounds, checkpoints every N
+ * rounds and when stopped, exact resume, and the final models.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {promises as fs} from 'fs';
+import * as path from 'path';
+import {cscCtrl, CscCtrlPreset, CSC_CTRL_PRESETS} from '../../models/csc_ctrl';
+import {ImageDataset} from '../data/dataset';
+import {imageFolder} from '../data/image_folder';
+import {mnistDataset} from '../data/mnist_dataset';
+import * as v from '../util/validate';
+import {loadCheckpoint, hasCheckpoint, RunPosition, saveCheckpoint} from './checkpoint';
+import {ClosedLoopTrainer, CtrlMode, LearningRateSchedule, RoundLog} from './closed_loop';
+
+const NAME = 'trainCscCtrl';
+
+/** Everything that defines a run; saved in every checkpoint. */
+export interface CtrlRunOptions {
+  /** Model preset (its input size also sets the image size of folder data). Default `'mnist'`. */
+  preset?: CscCtrlPreset;
+  /** `'mnist'` (the `mnist` package) or the root of an image folder (`root/train/<class>/*`). Default `'mnist'`. */
+  data?: string;
+  /** Overrides of the preset's atoms per stage. */
+  filters?: number[];
+  /** ISTA iterations per stage. Default 2. */
+  iterations?: number;
+  /** Decoder tied to the encoder's dictionaries. Default false. */
+  tied?: boolean;
+  /** Default `'binary'`. */
+  mode?: CtrlMode;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  encoderSteps?: number;
+  schedule?: LearningRateSchedule;
+  epsilonSquared?: number;
+  /** Random horizontal flips (folder data). Default false. */
+  flip?: boolean;
+  /** Seed of the data order and the weights. Default 0. */
+  seed?: number;
+  /** Rounds between checkpoints. Default 200. */
+  checkpointEvery?: number;
+}
+
+/** Defaults of {@link CtrlRunOptions}. */
+export const CTRL_RUN_DEFAULTS: Required<Omit<CtrlRunOptions, 'filters'>> = {
+  preset: 'mnist', data: 'mnist', iterations: 2, tied: false, mode: 'binary', epochs: 1, batchSize: 128,
+  learningRate: 1.5e-4, encoderSteps: 1, schedule: 'constant', epsilonSquared: 0.5, flip: false, seed: 0,
+  checkpointEvery: 200,
+};
+
+export interface CtrlRunHooks {
+  /** Called once the run knows its size (resumed runs start at `position.step`). */
+  onStart?: (info: {totalRounds: number; roundsPerEpoch: number; position: RunPosition; resumed: boolean;
+                     dataset: ImageDataset}) => void;
+  /** Called after every round. */
+  onRound?: (log: RoundLog, position: RunPosition) => void;
+  /** Called after each checkpoint is written. */
+  onCheckpoint?: (dir: string, position: RunPosition) => void;
+  /** Aborting stops the run after the current round, with a checkpoint (Ctrl-C). */
+  signal?: AbortSignal;
+  /** Stops after this many rounds in this call (the run can be resumed). */
+  maxRounds?: number;
+  /** Messages (warnings of the folder reader). Default `console.warn`. */
+  warn?: (message: string) => void;
+}
+
+export interface CtrlRunResult {
+  encoder: tf.LayersModel;
+  decoder: tf.LayersModel;
+  position: RunPosition;
+  /** Whether all epochs were done (false when stopped by the signal or `maxRounds`). */
+  finished: boolean;
+  options: Required<Omit<CtrlRunOptions, 'filters'>> & {filters?: number[]};
+}
+
+/** Opens the data set of a run: the MNIST training digits or an image folder at the preset's size. */
+export async function openDataset(data: string, size: number, split: 'train' | 'test',
+                                  warn?: (message: string) => void): Promise<ImageDataset> {
+  if (data === 'mnist') return mnistDataset({split, size: 32});
+  return imageFolder({root: data, split: split === 'test' ? 'val' : 'train', size, warn});
+}
+
+/**
+ * Trains (or, with `resume` and a checkpoint in `dir`, continues) a CSC-CTRL autoencoder.
+ * The run directory receives checkpoints (see `checkpoint.ts`) and, when all epochs are done,
+ * `encoder/` and `decoder/` with the final models and `run.json` with the run's options.
+ */
+export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume = false,
+                                   hooks: CtrlRunHooks = {}): Promise<CtrlRunResult> {
+  if (typeof dir !== 'string' || dir === '') v.reject(NAME, 'dir', 'a directory path', dir);
+  let encoder: tf.LayersModel;
+  let decoder: tf.LayersModel;
+  let position: RunPosition = {step: 0, epoch: 0, batchInEpoch: 0};
+  let run: CtrlRunResult['options'];
+  let restored: Awaited<ReturnType<typeof loadCheckpoint<CtrlRunResult['options']>>> | undefined;
+  const resumed = resume && hasCheckpoint(dir);
+  if (resumed) {
+    restored = await loadCheckpoint<CtrlRunResult['options']>(dir);
+    ({encoder, decoder} = restored);
+    position = {step: restored.step, epoch: restored.epoch, batchInEpoch: restored.batchInEpoch};
+    // A resumed run keeps its options; only its length may change.
+    run = {...restored.options, epochs: options.epochs ?? restored.options.epochs};
+  } else {
+    run = resolve(options);
+    ({encoder, decoder} = cscCtrl({preset: run.preset, iterations: run.iterations, tied: run.tied, seed: run.seed,
+                                   ...(run.filters ? {filters: run.filters} : {})}));
+  }
+  const [h] = encoder.inputs[0].shape.slice(1) as number[];
+  const dataset = await openDataset(run.data, h, 'train', hooks.warn);
+  const roundsPerEpoch = dataset.batchesPerEpoch(run.batchSize);
+  if (roundsPerEpoch === 0) {
+    v.reject(NAME, 'batchSize', `at most the ${dataset.count} images of the data set`, run.batchSize);
+  }
+  const totalRounds = roundsPerEpoch * run.epochs;
+  const trainer = new ClosedLoopTrainer({
+    encoder, decoder, mode: run.mode, numClasses: dataset.classes.length, epsilonSquared: run.epsilonSquared,
+    learningRate: run.learningRate, encoderSteps: run.encoderSteps, schedule: run.schedule, totalSteps: totalRounds,
+  });
+  if (restored) await trainer.setState(restored.trainerState);
+  hooks.onStart?.({totalRounds, roundsPerEpoch, position, resumed, dataset});
+  await fs.mkdir(dir, {recursive: true});
+  const checkpoint = async () => {
+    const written = await saveCheckpoint(dir, trainer, position, run);
+    hooks.onCheckpoint?.(written, position);
+  };
+  let roundsThisCall = 0;
+  let stopped = false;
+  while (position.epoch < run.epochs && !stopped) {
+    const batches = dataset.batches({batchSize: run.batchSize, epoch: position.epoch, startBatch: position.batchInEpoch,
+                                     seed: run.seed, flip: run.flip});
+    for await (const batch of batches) {
+      const log = trainer.trainRound(batch.images, batch.labels);
+      tf.dispose([batch.images, batch.labels]);
+      position = position.batchInEpoch + 1 === roundsPerEpoch
+        ? {step: trainer.step, epoch: position.epoch + 1, batchInEpoch: 0}
+        : {step: trainer.step, epoch: position.epoch, batchInEpoch: position.batchInEpoch + 1};
+      roundsThisCall++;
+      hooks.onRound?.(log, position);
+      // A round is synchronous: let timers (the progress bar) and signal handlers (Ctrl-C) run.
+      await new Promise((resolve) => setImmediate(resolve));
+      stopped = hooks.signal?.aborted === true || (hooks.maxRounds !== undefined && roundsThisCall >= hooks.maxRounds);
+      if (stopped || position.step % run.checkpointEvery === 0) await checkpoint();
+      if (stopped || position.batchInEpoch === 0) break;
+    }
+  }
+  const finished = position.epoch >= run.epochs;
+  if (finished) {
+    if (position.step % run.checkpointEvery !== 0) await checkpoint();
+    await encoder.save(`file://${path.join(dir, 'encoder')}`);
+    await decoder.save(`file://${path.join(dir, 'decoder')}`);
+    const tmp = path.join(dir, `run.json.tmp-${process.pid}`);
+    await fs.writeFile(tmp, JSON.stringify({...run, ...position}, null, 1));
+    await fs.rename(tmp, path.join(dir, 'run.json'));
+  }
+  trainer.dispose();
+  return {encoder, decoder, position, finished, options: run};
+}
+
+function resolve(options: CtrlRunOptions): CtrlRunResult['options'] {
+  const o = {...CTRL_RUN_DEFAULTS, ...options};
+  v.oneOf(NAME, 'preset', o.preset, CSC_CTRL_PRESETS);
+  if (typeof o.data !== 'string' || o.data === '') v.reject(NAME, 'data', "'mnist' or an image folder", o.data);
+  v.positiveInt(NAME, 'epochs', o.epochs);
+  v.positiveInt(NAME, 'batchSize', o.batchSize);
+  v.positiveInt(NAME, 'checkpointEvery', o.checkpointEvery);
+  v.nonNegInt(NAME, 'seed', o.seed);
+  v.bool(NAME, 'flip', o.flip);
+  return o;
+}

@@ -1,0 +1,95 @@
+import * as tf from '@tensorflow/tfjs';
+import {strict as assert} from 'assert';
+import {mkdtempSync, rmSync} from 'fs';
+import {tmpdir} from 'os';
+import * as path from 'path';
+import {CscDecoder} from '../../layers/csc_decoder';
+import {CscStage} from '../../layers/csc_stage';
+import {cscCtrl, CSC_CTRL_PRESETS} from '../../models/csc_ctrl';
+import {expectClose, expectNoLeak, expectThrows} from '../helpers';
+
+describe('cscCtrl', () => {
+  const expected = {
+    mnist: {input: [32, 32, 1], codes: [[16, 16, 64], [8, 8, 128], [4, 4, 256], [1, 1, 128]]},
+    cifar: {input: [32, 32, 3], codes: [[16, 16, 64], [8, 8, 128], [4, 4, 256], [1, 1, 128]]},
+    imagenet64: {input: [64, 64, 3], codes: [[32, 32, 64], [16, 16, 128], [8, 8, 256], [4, 4, 512], [1, 1, 256]]},
+    imagenet128: {input: [128, 128, 3],
+                  codes: [[64, 64, 64], [32, 32, 128], [16, 16, 256], [8, 8, 512], [4, 4, 512], [1, 1, 256]]},
+  };
+  for (const preset of CSC_CTRL_PRESETS) {
+    it(`preset '${preset}': the mini-DCGAN topology of CSC stages (kernel 4), features and images of the right shapes`, () => {
+      const {encoder, decoder, stages} = cscCtrl({preset});
+      const want = expected[preset];
+      assert.deepEqual(encoder.inputs[0].shape, [null, ...want.input]);
+      assert.deepEqual(stages.map((s) => (s.outputShape as number[]).slice(1)), want.codes);
+      assert.ok(stages.every((s) => s instanceof CscStage && s.kernelSize.join() === '4,4' && s.iterations === 2));
+      const d = want.codes[want.codes.length - 1][2];
+      assert.deepEqual(encoder.outputs[0].shape, [null, d]);
+      assert.deepEqual(decoder.inputs[0].shape, [null, d]);
+      assert.deepEqual(decoder.outputs[0].shape, [null, ...want.input]);
+    });
+  }
+
+  it('encodes to the unit sphere and decodes into [−1, 1]', () => {
+    const {encoder, decoder} = cscCtrl({filters: [8, 8, 8, 16]});
+    const x = tf.randomUniform([3, 32, 32, 1], -1, 1, 'float32', 1);
+    const z = encoder.apply(x, {training: true}) as tf.Tensor2D;
+    expectClose(tf.norm(z, 2, 1), [1, 1, 1], 1e-5);
+    const xHat = decoder.apply(z, {training: true}) as tf.Tensor;
+    assert.deepEqual(xHat.shape, [3, 32, 32, 1]);
+    assert.ok(tf.max(tf.abs(xHat)).dataSync()[0] <= 1);
+    expectNoLeak(() => tf.tidy(() => decoder.apply(encoder.apply(x)) as tf.Tensor));
+  });
+
+  it('tied: each decoder layer synthesises with its stage\'s dictionary and owns no filters', () => {
+    const {decoder, stages} = cscCtrl({filters: [4, 8, 8, 8], tied: true, batchNorm: false});
+    const synthesis = decoder.layers.filter((l): l is CscDecoder => l instanceof CscDecoder);
+    assert.equal(synthesis.length, 4);
+    synthesis.forEach((layer, k) => {
+      const stage = stages[stages.length - 1 - k];
+      assert.equal(layer.tiedStage(), stage);
+      expectClose(layer.dictionary(), stage.dictionary(), 0);
+    });
+    assert.equal(decoder.trainableWeights.length, 0);
+  });
+
+  it('untied: the decoder has its own seeded filters, so equal seeds give equal models', () => {
+    const a = cscCtrl({filters: [4, 4, 4, 8], seed: 3});
+    const b = cscCtrl({filters: [4, 4, 4, 8], seed: 3});
+    const c = cscCtrl({filters: [4, 4, 4, 8], seed: 4});
+    const weights = (m: ReturnType<typeof cscCtrl>) => [...m.encoder.getWeights(), ...m.decoder.getWeights()];
+    weights(a).forEach((w, i) => expectClose(weights(b)[i], w, 0));
+    assert.ok(tf.max(tf.abs(tf.sub(a.stages[0].dictionary(), c.stages[0].dictionary()))).dataSync()[0] > 0);
+    assert.ok(a.decoder.trainableWeights.some((w) => w.name.includes('synthesis')));
+  });
+
+  it('saves and loads encoder and tied decoder as separate models', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sparseland-ctrl-'));
+    try {
+      const {encoder, decoder} = cscCtrl({filters: [4, 4, 4, 8], tied: true});
+      const x = tf.randomUniform([2, 32, 32, 1], -1, 1, 'float32', 2);
+      const before = decoder.predict(encoder.predict(x)) as tf.Tensor;
+      await encoder.save(`file://${dir}/encoder`);
+      await decoder.save(`file://${dir}/decoder`);
+      const e2 = await tf.loadLayersModel(`file://${dir}/encoder/model.json`);
+      const d2 = await tf.loadLayersModel(`file://${dir}/decoder/model.json`);
+      expectClose(d2.predict(e2.predict(x)) as tf.Tensor, before, 1e-5);
+    } finally {
+      rmSync(dir, {recursive: true, force: true});
+    }
+  });
+
+  it('rejects bad arguments, naming them', () => {
+    expectThrows(() => cscCtrl({preset: 'svhn' as never}), /cscCtrl: preset must be one of 'mnist'.*got 'svhn'/);
+    expectThrows(() => cscCtrl({inputShape: [32, 32] as never}), /cscCtrl: inputShape must be \[H, W, C\]/);
+    expectThrows(() => cscCtrl({filters: []}), /cscCtrl: filters must be a non-empty array/);
+    expectThrows(() => cscCtrl({filters: [8, 8]}), /cscCtrl: strides must be 2 positive integers .*got undefined/);
+    expectThrows(() => cscCtrl({strides: [2, 2, 2]}), /cscCtrl: strides must be 4 positive integers/);
+    expectThrows(() => cscCtrl({paddings: ['same', 'same', 'same', 'full' as never]}), /cscCtrl: paddings must be 4 of/);
+    expectThrows(() => cscCtrl({kernelSize: 0}), /cscCtrl: kernelSize must be a positive integer, got 0/);
+    expectThrows(() => cscCtrl({iterations: -1}), /cscCtrl: iterations must be a non-negative integer, got -1/);
+    expectThrows(() => cscCtrl({lambda: -0.1}), /cscCtrl: lambda must be a finite number ≥ 0, got -0.1/);
+    expectThrows(() => cscCtrl({tied: 1 as never}), /cscCtrl: tied must be true or false, got 1/);
+    expectThrows(() => cscCtrl({seed: 0.5}), /cscCtrl: seed must be a non-negative integer, got 0.5/);
+  });
+});
