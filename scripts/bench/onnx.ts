@@ -1,6 +1,8 @@
 /**
  * Inference benchmark of exported models: each model runs in onnxruntime-node (the ONNX file
- * from `exportModelToBytes`, on 2 and on 1 intra-op threads), in tfjs on the default backend
+ * from `exportModelToBytes`, on 2 and on 1 intra-op threads, with the session options of
+ * `sessionOptions`; image models also exported with `layout: 'nchw'`, which takes and returns
+ * NCHW batches as PyTorch does), in tfjs on the default backend
  * (`setBackend()`: wasm on every core unless tfjs-node is installed) and in PyTorch CPU eager
  * (scripts/reference/bench_onnx.py, `torch.no_grad()`, on 1 and on 2 threads) with the same
  * weights, and the driver prints the median milliseconds per batch and the ratios.
@@ -15,7 +17,7 @@
  * onnxruntime's output and the reference script's output with tfjs's `predict` on the same
  * batch (max abs difference, relative to the output's largest magnitude).
  *
- * Timing: `--rounds` rounds (default 3), each timing every model in tfjs and onnxruntime, then
+ * Timing: `--rounds` rounds (default 5), each timing every model in tfjs and onnxruntime, then
  * running the reference script on 1 and on 2 threads; each is the median of `--runs` batches
  * (default 20) after `--warmup` (default 3). The table shows the lowest round median (other
  * processes on the machine only ever add time) and the spread of the round medians.
@@ -194,14 +196,25 @@ function pytorch(python: string, dir: string, runs: number, warmup: number, thre
 
 const fmt = (v: number | undefined, digits = 1): string => v === undefined ? '-' : v.toFixed(digits);
 
-/** The timed columns: key and title. */
-const COLUMNS: [string, string][] = [['ort2', 'onnxruntime 2T'], ['ort1', 'onnxruntime 1T'], ['tfjs', 'tfjs'],
+/** The timed columns: key and title (`n`: the export with `layout: 'nchw'`, for image inputs). */
+const COLUMNS: [string, string][] = [['ort2', 'onnxruntime 2T'], ['ort1', 'onnxruntime 1T'],
+                                     ['ort2n', 'onnxruntime NCHW 2T'], ['ort1n', 'onnxruntime NCHW 1T'], ['tfjs', 'tfjs'],
                                      ['torch1', 'PyTorch 1T'], ['torch2', 'PyTorch 2T']];
+
+/**
+ * The onnxruntime session options of a deployment on `threads` cores: all graph optimisations
+ * (the default, stated), operators run one after another on `threads` intra-op threads, the CPU
+ * memory arena and memory pattern on (the defaults).
+ */
+function sessionOptions(threads: number): ort.InferenceSession.SessionOptions {
+  return {graphOptimizationLevel: 'all', executionMode: 'sequential', intraOpNumThreads: threads,
+          interOpNumThreads: 1, enableCpuMemArena: true, enableMemPattern: true};
+}
 
 async function main(): Promise<void> {
   const runs = Number(option('--runs') ?? 20);
   const warmup = Number(option('--warmup') ?? 3);
-  const rounds = Number(option('--rounds') ?? 3);
+  const rounds = Number(option('--rounds') ?? 5);
   const python = option('--python') ?? '/usr/bin/python3';
   const only = option('--only')?.split(',');
   const saveDir = option('--save');
@@ -229,7 +242,7 @@ async function main(): Promise<void> {
   const medians: Record<string, Record<string, number[]>> = {};
   const notes: Record<string, Record<string, string>> = {};
   const diffs: Record<string, {ort?: number, torch?: number}> = {};
-  const sessions = new Map<string, {threads: number, session: ort.InferenceSession, feeds: ort.InferenceSession.FeedsType}[]>();
+  const sessions = new Map<string, {column: string, session: ort.InferenceSession, feeds: ort.InferenceSession.FeedsType}[]>();
   const record = (key: string, column: string, value: number | string) => {
     if (typeof value === 'string') {
       notes[key][column] = value;
@@ -252,25 +265,33 @@ async function main(): Promise<void> {
         tensors: Object.fromEntries(Object.entries(c.tensors).map(([name, t]) =>
           [name, writeTensor(dir, `${c.key}_${name}.bin`, t)])),
       });
-      let bytes: Uint8Array | undefined;
-      try {
-        bytes = exportModelToBytes(c.model);
-      } catch (e) {
-        if (!(e instanceof OnnxExportError)) throw e;
-        notes[c.key].ort1 = notes[c.key].ort2 = 'no converter';
-      }
       const list = [];
-      if (bytes) {
-        if (saveDir) writeFileSync(path.join(dir, `${c.key}.onnx`), bytes);
-        const data = (c.input.dataSync() as Float32Array).slice();
-        for (const threads of [2, 1]) {
-          const session = await ort.InferenceSession.create(bytes, {intraOpNumThreads: threads, interOpNumThreads: 1});
-          const feeds = {[session.inputNames[0]]: new ort.Tensor('float32', data, c.input.shape)};
-          list.push({threads, session, feeds});
+      // The NHWC export (as the tfjs model), and for image inputs the NCHW one, which takes and
+      // returns what PyTorch does.
+      for (const layout of c.input.rank === 4 ? ['nhwc', 'nchw'] as const : ['nhwc'] as const) {
+        let bytes: Uint8Array;
+        try {
+          bytes = exportModelToBytes(c.model, {layout});
+        } catch (e) {
+          if (!(e instanceof OnnxExportError)) throw e;
+          notes[c.key].ort1 = notes[c.key].ort2 = 'no converter';
+          break;
         }
-        const out = (await list[0].session.run(list[0].feeds))[list[0].session.outputNames[0]].data as Float32Array;
-        diffs[c.key].ort = tf.tidy(() => tf.max(tf.abs(tf.sub(tf.tensor(out, expected.shape), expected))).dataSync()[0]) /
-          scale;
+        if (saveDir) writeFileSync(path.join(dir, `${c.key}_${layout}.onnx`), bytes);
+        const [input, want] = tf.tidy(() => (layout === 'nchw'
+          ? [tf.transpose(c.input, [0, 3, 1, 2]), expected.rank === 4 ? tf.transpose(expected, [0, 3, 1, 2]) : expected.clone()]
+          : [c.input.clone(), expected.clone()]));
+        const data = (input.dataSync() as Float32Array).slice();
+        for (const threads of [2, 1]) {
+          const session = await ort.InferenceSession.create(bytes, sessionOptions(threads));
+          const feeds = {[session.inputNames[0]]: new ort.Tensor('float32', data, input.shape)};
+          list.push({column: `ort${threads}${layout === 'nchw' ? 'n' : ''}`, session, feeds});
+        }
+        const last = list[list.length - 1];
+        const out = (await last.session.run(last.feeds))[last.session.outputNames[0]].data as Float32Array;
+        const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(tf.tensor(out, want.shape), want))).dataSync()[0]) / scale;
+        diffs[c.key].ort = Math.max(diffs[c.key].ort ?? 0, diff);
+        tf.dispose([input, want]);
       }
       sessions.set(c.key, list);
       expected.dispose();
@@ -284,8 +305,8 @@ async function main(): Promise<void> {
           y.dataSync();
           y.dispose();
         }, warmup, runs));
-        for (const {threads, session, feeds} of sessions.get(c.key)!) {
-          record(c.key, `ort${threads}`, await medianMs(() => session.run(feeds), warmup, runs));
+        for (const {column, session, feeds} of sessions.get(c.key)!) {
+          record(c.key, column, await medianMs(() => session.run(feeds), warmup, runs));
         }
       }
       for (const threads of [1, 2]) {
@@ -311,8 +332,8 @@ async function main(): Promise<void> {
   console.log(`\nms per batch: the lowest of ${rounds} round medians (${runs} runs after ${warmup} warm-up ` +
               `each); tfjs on '${backend}'; ${cpus().length} cores; load average before the run ` +
               `${load.map((l) => l.toFixed(2)).join(', ')}`);
-  console.log(['model', ...COLUMNS.map(([, title]) => title), 'tfjs / ort 2T', 'faster PyTorch / ort 2T',
-               'PyTorch / ort, 1T and 2T', 'max rel. diff to tfjs: ort, torch'].join(' | '));
+  console.log(['model', ...COLUMNS.map(([, title]) => title), 'tfjs / ort 2T', 'faster PyTorch / ort 2T (NHWC, NCHW)',
+               'PyTorch / ort, 1T and 2T (NHWC, NCHW)', 'max rel. diff to tfjs: ort, torch'].join(' | '));
   const best = (key: string, column: string) =>
     (medians[key][column]?.length ? Math.min(...medians[key][column]) : undefined);
   const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined ? fmt(a / b, 2) : '-');
@@ -320,9 +341,12 @@ async function main(): Promise<void> {
     const cells = COLUMNS.map(([col]) => notes[c.key][col] ?? fmt(best(c.key, col)));
     const torch = [best(c.key, 'torch1'), best(c.key, 'torch2')].filter((v): v is number => v !== undefined);
     const ort2 = best(c.key, 'ort2');
+    const fastest = torch.length ? Math.min(...torch) : undefined;
+    const equal = (n: string) => `${ratio(best(c.key, 'torch1'), best(c.key, `ort1${n}`))}, ` +
+      `${ratio(best(c.key, 'torch2'), best(c.key, `ort2${n}`))}`;
     console.log([c.name, ...cells, ratio(best(c.key, 'tfjs'), ort2),
-                 ratio(torch.length ? Math.min(...torch) : undefined, ort2),
-                 `${ratio(best(c.key, 'torch1'), best(c.key, 'ort1'))}, ${ratio(best(c.key, 'torch2'), ort2)}`,
+                 `${ratio(fastest, ort2)}, ${ratio(fastest, best(c.key, 'ort2n'))}`,
+                 `${equal('')} (NHWC); ${equal('n')} (NCHW)`,
                  `${diffs[c.key].ort?.toExponential(1) ?? '-'}, ${diffs[c.key].torch?.toExponential(1) ?? '-'}`,
     ].join(' | '));
   }

@@ -8,12 +8,13 @@ padding 0 with conv_transpose2d's output_padding set to reach the signal's size.
 
 - conv: three conv2d 3x3 'same' + bias + ReLU.
 - csc / cscae: the cscStage encoder with the constants the ONNX export bakes in (normalised
-  atoms W, eta W, theta = lambda eta): z = ReLU(conv2d(x, eta W) - theta), then `iterations` times
-  z = ReLU(z - conv2d(conv_transpose2d(z, W) - x, eta W) - theta); cscae adds conv_transpose2d(z, W).
-- lista: z = S_theta0(x We_0), z = S_thetak(x We_k + z S_k) (softshrink), 16 iterations.
-- mlista: layered thresholding G_i = ReLU(conv2d(G_{i-1}, W_i, stride s_i) + b_i), then
+  atoms W, eta W, theta = lambda eta), arranged as the exported graph: z = ReLU(conv2d(x, eta W,
+  bias -theta)), then `iterations` times z = ReLU(conv2d(x - conv_transpose2d(z, W), eta W,
+  bias -theta) + z); cscae adds conv_transpose2d(z, W).
+- lista: z = S_theta0(x We_0), z = S_thetak(addmm(x We_k, z, S_k)) (softshrink), 16 iterations.
+- mlista: layered thresholding G_i = ReLU(conv2d(G_{i-1}, W_i, b_i, stride s_i)), then
   `iterations` unfoldings (backward G^_{i-1} = D_i G^_i, forward
-  G_i = ReLU(G^_i - c_i D_i^T(D_i G^_i - G_{i-1}) + b_i)), flatten (NHWC order), dense, softmax.
+  G_i = ReLU(conv2d(G_{i-1} - D_i G^_i, c_i W_i, b_i) + G^_i)), flatten (NHWC order), dense, softmax.
 
 `--threads N` sets torch's thread count and OpenBLAS's (OPENBLAS_NUM_THREADS, set before torch is
 imported). Checks the output against the tfjs output the driver wrote (max abs difference), then times
@@ -79,14 +80,14 @@ def csc_net(m, t, decode):
     eta, lam, iterations = s['eta'], s['lambda'], int(s['iterations'])
     w = conv_weight(t['dictionary'])
     eta_w = eta * w
-    theta = lam * eta
+    bias = torch.full((w.shape[0],), -lam * eta)
     pad = same_padding(w)
 
     def forward(x):
-        z = F.relu(F.conv2d(x, eta_w, padding=pad) - theta)
+        z = F.relu(F.conv2d(x, eta_w, bias, padding=pad))
         for _ in range(iterations):
-            residual = F.conv_transpose2d(z, w, padding=pad) - x
-            z = F.relu(z - F.conv2d(residual, eta_w, padding=pad) - theta)
+            residual = x - F.conv_transpose2d(z, w, padding=pad)
+            z = F.relu(F.conv2d(residual, eta_w, bias, padding=pad).add_(z))
         return F.conv_transpose2d(z, w, padding=pad) if decode else z
     return forward
 
@@ -100,7 +101,7 @@ def lista_net(m, t):
     def forward(x):
         z = F.softshrink(x @ we[0], theta[0])
         for k in range(1, iterations):
-            z = F.softshrink(x @ we[k] + z @ s[k], theta[k])
+            z = F.softshrink(torch.addmm(x @ we[k], z, s[k]), theta[k])
         return z
     return forward
 
@@ -112,6 +113,7 @@ def ml_ista_net(m, t):
     w = [conv_weight(t['kernel_%d' % (i + 1)]) for i in range(depth)]
     b = [t['bias_%d' % (i + 1)].reshape(1, -1, 1, 1) for i in range(depth)]
     c = [float(t['step_%d' % (i + 1)].reshape(-1)[0]) for i in range(depth)]
+    step_w = [c[i] * w[i] for i in range(depth)]
     strides = [int(sc['stride_%d' % (i + 1)]) for i in range(depth)]
     dense_w, dense_b = t['dense_kernel'], t['dense_bias']
     sizes = [tuple(m['input']['shape'][1:3])]
@@ -135,8 +137,8 @@ def ml_ista_net(m, t):
                 hat.insert(0, synthesis(i, hat[0]))
             previous = x
             for i in range(depth):
-                grad = F.conv2d(synthesis(i, hat[i]) - previous, w[i], stride=strides[i])
-                previous = F.relu(hat[i] - c[i] * grad + b[i])
+                step = F.conv2d(previous - synthesis(i, hat[i]), step_w[i], b[i].reshape(-1), stride=strides[i])
+                previous = F.relu(step.add_(hat[i]))
             top = previous
         flat = top.permute(0, 2, 3, 1).reshape(top.shape[0], -1)
         return torch.softmax(flat @ dense_w + dense_b, dim=-1)

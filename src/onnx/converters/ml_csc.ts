@@ -3,11 +3,11 @@
  * of the model has the analysis map `D_iᵀv = Conv(v, W_i)`, the synthesis map
  * `D_iΓ = ConvTranspose(Γ, B_i)` (`B_i = W_i` except in ML-LISTA, which learns `B_i` apart),
  * its own kernel size, stride and pads ('same' pads the larger half at the end, as TensorFlow;
- * `output_padding` reaches the signal size), the bias `b_i` as a `[C_i, 1, 1]` constant and the
- * learned step `c_i` as a scalar constant. Every unfolding is a static chain in NCHW:
+ * `output_padding` reaches the signal size), the bias `b_i` as the convolutions' bias and the
+ * learned step `c_i` baked into the step's filters. Every unfolding is a static chain in NCHW:
  *
- *     threshold:  Γ_i = Relu(Conv(Γ_{i−1}, W_i) + b_i)                              (Γ_0 = x)
- *     step:       Relu(Γ̂ − c_i·Conv(ConvTranspose(Γ̂, B_i) − target, W_i) + b_i)
+ *     threshold:  Γ_i = Relu(Conv(Γ_{i−1}, W_i, bias b_i))                          (Γ_0 = x)
+ *     step:       Relu(Conv(target − ConvTranspose(Γ̂, B_i), c_i·W_i, bias b_i) + Γ̂)
  *     momentum:   Y = Γ + ((t − 1)/t')·(Γ − Γ^{prev})                    (constant coefficient)
  *
  * - `LayeredThresholding`: the thresholds, layer after layer (the CNN).
@@ -31,11 +31,11 @@ import {KERNEL_TO_OIHW, convPads, layerWeight, spatial, transposePads} from './c
 
 /** One layer `i` of a multi-layer model, as graph-building operations. */
 interface Level {
-  /** `Relu(Conv(v, W_i) + b_i)`. */
+  /** `Relu(Conv(v, W_i, bias b_i))`. */
   threshold(v: Value, hint: string): Value;
   /** `ConvTranspose(z, B_i)`, to the size of the layer's input. */
   synthesis(z: Value, hint: string): Value;
-  /** `Relu(Γ̂ − c_i·Conv(synthesized − target, W_i) + b_i)`, given `synthesized = ConvTranspose(Γ̂, B_i)`. */
+  /** `Relu(Conv(target − synthesized, c_i·W_i, bias b_i) + Γ̂)`, given `synthesized = ConvTranspose(Γ̂, B_i)`. */
   step(hat: Value, synthesized: Value, target: Value, hint: string): Value;
 }
 
@@ -64,8 +64,11 @@ function levels(g: GraphBuilder, layer: MultiLayerCsc, x: Value, steps: boolean,
     const w = once(() => g.tensor(`${name}/kernel`, layerWeight(layer, `kernel_${i + 1}`), KERNEL_TO_OIHW));
     const b = once(() => synthesisKernels
       ? g.tensor(`${name}/synthesis_kernel`, layerWeight(layer, `synthesis_kernel_${i + 1}`), KERNEL_TO_OIHW) : w());
-    const bias = once(() => g.channels(`${name}/bias`, layerWeight(layer, `bias_${i + 1}`).dataSync(), 'nchw'));
-    const step = once(() => g.scalar(`${name}/step`, layerWeight(layer, `step_${i + 1}`).dataSync()[0]));
+    const bias = once(() => (layer.useBias ? [g.floats(`${name}/bias`, layerWeight(layer, `bias_${i + 1}`).dataSync(),
+                                                       [layer.filters[i]])] : []));
+    // c_i·W_i, the step's filters.
+    const stepKernel = once(() => (steps ? tf.tidy(() => g.tensor(`${name}/step_kernel`, tf.mul(
+      layerWeight(layer, `kernel_${i + 1}`), layerWeight(layer, `step_${i + 1}`).dataSync()[0]), KERNEL_TO_OIHW)) : w()));
     const conv: Record<string, Attribute> = {
       kernel_shape: {ints: k}, strides: {ints: strides},
       pads: {ints: convPads(layer, spatial(signal), k, strides, [1, 1], layer.padding)},
@@ -76,18 +79,16 @@ function levels(g: GraphBuilder, layer: MultiLayerCsc, x: Value, steps: boolean,
     });
     const op = (type: string, inputs: string[], hint: string, shape = code, attrs: Record<string, Attribute> = {}) =>
       g.op(type, inputs, hint, shape, 'nchw', attrs);
-    const activate = (v: Value, hint: string): Value => {
-      const biased = layer.useBias ? op('Add', [v.name, bias()], `${hint}/bias`) : v;
-      return op('Relu', [biased.name], `${hint}/relu`);
-    };
     return {
-      threshold: (v, hint) => activate(op('Conv', [v.name, w()], `${hint}/conv`, code, conv), hint),
+      threshold: (v, hint) => op('Relu', [op('Conv', [v.name, w(), ...bias()], `${hint}/conv`, code, conv).name],
+                                 `${hint}/relu`),
       synthesis: (z, hint) => op('ConvTranspose', [z.name, b()], `${hint}/synthesis`, signal, convT()),
+      // Relu(Γ̂ − c_i·Conv(synthesized − target, W_i) + b_i) = Relu(Conv(target − synthesized, c_i·W_i) + b_i + Γ̂):
+      // onnxruntime fuses the Conv, the Add and the Relu.
       step: (hat, synthesized, target, hint) => {
-        const residual = op('Sub', [synthesized.name, target.name], `${hint}/residual`, signal);
-        let gradient = op('Conv', [residual.name, w()], `${hint}/adjoint`, code, conv);
-        if (steps) gradient = op('Mul', [gradient.name, step()], `${hint}/step`);
-        return activate(op('Sub', [hat.name, gradient.name], `${hint}/gradient_step`), hint);
+        const residual = op('Sub', [target.name, synthesized.name], `${hint}/residual`, signal);
+        const gradient = op('Conv', [residual.name, stepKernel(), ...bias()], `${hint}/adjoint`, code, conv);
+        return op('Relu', [op('Add', [gradient.name, hat.name], `${hint}/gradient_step`).name], `${hint}/relu`);
       },
     };
   });
