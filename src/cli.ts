@@ -19,9 +19,10 @@ sparseland --version`;
 
 /** Runs the command line with `argv` (without `node` and the script); returns the exit status. */
 export async function main(argv: string[], out: (line: string) => void = console.log,
-                           err: (line: string) => void = console.error, signal?: AbortSignal): Promise<number> {
+                           err: (line: string) => void = console.error, signal?: AbortSignal,
+                           progress?: NodeJS.WriteStream): Promise<number> {
   const io: CommandIo = {
-    out, err,
+    out, err, progress,
     usage: (problem: string) => {
       err(`sparseland: ${problem}\n${USAGE}`);
       return 2;
@@ -51,7 +52,7 @@ if (require.main === module) {
     console.error('\nsparseland: stopping after this round (a checkpoint will be written); Ctrl-C again to quit now');
     controller.abort();
   });
-  main(process.argv.slice(2), console.log, console.error, controller.signal).then((code) => {
+  main(process.argv.slice(2), console.log, console.error, controller.signal, process.stderr).then((code) => {
     process.exitCode = code;
   });
 }

@@ -4,6 +4,8 @@ export interface CommandIo {
   err: (line: string) => void;
   /** Prints `problem` and the usage to `err`; returns the exit status 2. */
   usage: (problem: string) => number;
+  /** Where progress bars are drawn (the terminal's stderr when run as a command); none if absent. */
+  progress?: NodeJS.WriteStream;
 }
 
 /** Parses a comma-separated list of positive integers (`--filters 32,64,128`), or returns an error message. */

@@ -45,8 +45,7 @@ function terms(values: Record<string, number>): string {
   return Object.entries(values).map(([k, x]) => `${k} ${x.toPrecision(4)}`).join(' ');
 }
 
-export async function trainCommand(args: string[], io: CommandIo,
-                                   signal?: AbortSignal, progress = process.stderr.isTTY): Promise<number> {
+export async function trainCommand(args: string[], io: CommandIo, signal?: AbortSignal): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({args, options: OPTIONS, strict: true, allowPositionals: false}).values;
@@ -111,11 +110,15 @@ export async function trainCommand(args: string[], io: CommandIo,
         started = Date.now();
         io.out(`${resumed ? 'resuming' : 'training'} ${presetName} on ${dataset.name} (${dataset.count} images) ` +
                `in ${dir}: round ${position.step} of ${totalRounds}`);
-        bar = new SingleBar({
-          format: 'epoch {epoch} |{bar}| {value}/{total} rounds | {speed} img/s | ETA {eta_formatted} | {terms}',
-          etaBuffer: 20, hideCursor: progress, noTTYOutput: !progress, notTTYSchedule: 10000, stream: process.stderr,
-        });
-        bar.start(totalRounds, position.step, {epoch: position.epoch + 1, speed: '-', terms: ''});
+        if (io.progress) {
+          // Without a terminal (logs, CI) the bar is printed as a line every 10 s.
+          bar = new SingleBar({
+            format: 'epoch {epoch} |{bar}| {value}/{total} rounds | {speed} img/s | ETA {eta_formatted} | {terms}',
+            etaBuffer: 20, hideCursor: io.progress.isTTY, noTTYOutput: !io.progress.isTTY, notTTYSchedule: 10000,
+            stream: io.progress,
+          });
+          bar.start(totalRounds, position.step, {epoch: position.epoch + 1, speed: '-', terms: ''});
+        }
       },
       onRound: (log, position) => {
         batchSize = options.batchSize ?? 0;

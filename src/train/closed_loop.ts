@@ -130,38 +130,44 @@ export class ClosedLoopTrainer {
 
   /** One round on a batch: `encoderSteps` encoder steps, then one decoder step. */
   trainRound(images: tf.Tensor4D, labels?: tf.Tensor1D | ArrayLike<number>): RoundLog {
-    if (!(images instanceof tf.Tensor) || images.rank !== 4) {
-      v.reject(NAME, 'images', 'a rank-4 tensor [batch, H, W, C]', images instanceof tf.Tensor ? images.shape : images);
-    }
-    if (this.mode === 'multi' && labels === undefined) v.reject(NAME, 'labels', "given in 'multi' mode", labels);
-    const classLabels = this.mode === 'multi' ? readLabels(labels!) : undefined;
     const learningRate = this.learningRateAt(this.step);
     for (const optimizer of [this.encoderOptimizer, this.decoderOptimizer]) {
       (optimizer as unknown as {learningRate: number}).learningRate = learningRate;
     }
     let encoder: Record<string, number> = {};
-    for (let s = 0; s < this.encoderSteps; s++) {
-      const xHat = tf.tidy(() =>
-        this.decoder.apply(this.encoder.apply(images, {training: true}), {training: true}) as tf.Tensor4D);
-      encoder = this.playerStep(this.encoderOptimizer, this.encoderVariables, -1, () => [
-        this.encoder.apply(images, {training: true}) as tf.Tensor2D,
-        this.encoder.apply(xHat, {training: true}) as tf.Tensor2D,
-      ], classLabels);
-      xHat.dispose();
-    }
-    const z = tf.tidy(() => this.encoder.apply(images, {training: true}) as tf.Tensor2D);
-    const decoder = this.playerStep(this.decoderOptimizer, this.decoderVariables, 1, () => [
-      z, this.encoder.apply(this.decoder.apply(z, {training: true}), {training: true}) as tf.Tensor2D,
-    ], classLabels);
-    z.dispose();
+    for (let s = 0; s < this.encoderSteps; s++) encoder = this.encoderStep(images, labels);
+    const decoder = this.decoderStep(images, labels);
     this.step++;
     return {step: this.step, learningRate, encoder, decoder};
   }
 
-  /** The objective's terms on `Z = f(X)` and `Ẑ = f(g(Z))` without training (inference mode throughout). */
+  /** One encoder step: `X̂ = g(f(X))` held fixed, an Adam step up `T(f(X), f(X̂))`; returns the terms before the step. */
+  encoderStep(images: tf.Tensor4D, labels?: tf.Tensor1D | ArrayLike<number>): Record<string, number> {
+    const classLabels = this.checkBatch(images, labels);
+    const xHat = tf.tidy(() =>
+      this.decoder.apply(this.encoder.apply(images, {training: true}), {training: true}) as tf.Tensor4D);
+    const terms = this.playerStep(this.encoderOptimizer, this.encoderVariables, -1, () => [
+      this.encoder.apply(images, {training: true}) as tf.Tensor2D,
+      this.encoder.apply(xHat, {training: true}) as tf.Tensor2D,
+    ], classLabels);
+    xHat.dispose();
+    return terms;
+  }
+
+  /** One decoder step: `Z = f(X)` held fixed, an Adam step down `T(Z, f(g(Z)))`; returns the terms before the step. */
+  decoderStep(images: tf.Tensor4D, labels?: tf.Tensor1D | ArrayLike<number>): Record<string, number> {
+    const classLabels = this.checkBatch(images, labels);
+    const z = tf.tidy(() => this.encoder.apply(images, {training: true}) as tf.Tensor2D);
+    const terms = this.playerStep(this.decoderOptimizer, this.decoderVariables, 1, () => [
+      z, this.encoder.apply(this.decoder.apply(z, {training: true}), {training: true}) as tf.Tensor2D,
+    ], classLabels);
+    z.dispose();
+    return terms;
+  }
+
+  /** The objective's terms on `Z = f(X)` and `Ẑ = f(g(Z))` in inference mode (no weight or statistic changes). */
   evaluate(images: tf.Tensor4D, labels?: tf.Tensor1D | ArrayLike<number>): Record<string, number> {
-    if (this.mode === 'multi' && labels === undefined) v.reject(NAME, 'labels', "given in 'multi' mode", labels);
-    const classLabels = this.mode === 'multi' ? readLabels(labels!) : undefined;
+    const classLabels = this.checkBatch(images, labels);
     return tf.tidy(() => {
       const z = this.encoder.apply(images) as tf.Tensor2D;
       const zHat = this.encoder.apply(this.decoder.apply(z)) as tf.Tensor2D;
@@ -198,6 +204,16 @@ export class ClosedLoopTrainer {
     this.decoderOptimizer.dispose();
   }
 
+  /** Checks a batch; returns its labels on the host in 'multi' mode. */
+  private checkBatch(images: tf.Tensor4D, labels: tf.Tensor1D | ArrayLike<number> | undefined): Int32Array | undefined {
+    if (!(images instanceof tf.Tensor) || images.rank !== 4) {
+      v.reject(NAME, 'images', 'a rank-4 tensor [batch, H, W, C]', images instanceof tf.Tensor ? images.shape : images);
+    }
+    if (this.mode !== 'multi') return undefined;
+    if (labels === undefined) v.reject(NAME, 'labels', "given in 'multi' mode", labels);
+    return Int32Array.from(labels instanceof tf.Tensor ? labels.dataSync() : labels);
+  }
+
   private objective(z: tf.Tensor2D, zHat: tf.Tensor2D, labels: Int32Array | undefined): CtrlTerms {
     const options = {epsilonSquared: this.epsilonSquared};
     return this.mode === 'multi'
@@ -220,10 +236,6 @@ export class ClosedLoopTrainer {
     tf.dispose(Object.values(terms));
     return values;
   }
-}
-
-function readLabels(labels: tf.Tensor1D | ArrayLike<number>): Int32Array {
-  return Int32Array.from(labels instanceof tf.Tensor ? labels.dataSync() : labels);
 }
 
 function readTerms(terms: CtrlTerms | Record<string, tf.Scalar>): Record<string, number> {

@@ -21,7 +21,7 @@ export interface CtrlEvalOptions {
   testImages?: number;
   /** Training images used to fit the classifier (default all). */
   trainImages?: number;
-  /** Principal directions per class of the classifier. Default 10 (as CTRL's evaluation). */
+  /** Principal directions per class of the classifier. Default 10 (as CTRL's evaluation), fewer for features of 10 or fewer dimensions. */
   components?: number;
   /** Writes originals (top row) above reconstructions (bottom row) of the first `gridImages` test images to this PNG. */
   grid?: string;
@@ -107,8 +107,9 @@ export async function evaluateCscCtrl(encoder: tf.LayersModel, decoder: tf.Layer
     const trainImages = v.positiveInt(NAME, 'trainImages', options.trainImages ?? options.train.count);
     if (trainImages > options.train.count) v.reject(NAME, 'trainImages', `at most ${options.train.count}`, trainImages);
     const train = await mapImages(options.train, trainImages, batchSize, (x) => [encoder.apply(x) as tf.Tensor]);
+    const d = train.outputs[0].shape[1]!;
     const classifier = NearestSubspace.fit(train.outputs[0] as tf.Tensor2D, train.labels,
-                                           {components: options.components ?? 10,
+                                           {components: options.components ?? Math.min(10, d - 1),
                                             numClasses: options.train.classes.length});
     result.accuracy = classifier.accuracy(z, test.labels);
     tf.dispose(train.outputs);

@@ -1,0 +1,68 @@
+import {strict as assert} from 'assert';
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'fs';
+import {tmpdir} from 'os';
+import * as path from 'path';
+import {PNG} from 'pngjs';
+import {main} from '../../src/cli';
+
+describe('sparseland train / eval (command line)', () => {
+  let dir: string;
+  const lines: string[] = [];
+  const collect = (line: string) => {
+    lines.push(line);
+  };
+  const run = (args: string[]) => {
+    lines.length = 0;
+    return main(args, collect, collect);
+  };
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'sparseland-train-'));
+  });
+  after(() => rmSync(dir, {recursive: true, force: true}));
+
+  it('trains, stops resumably, resumes, and evaluates', async () => {
+    const out = path.join(dir, 'run');
+    const args = ['train', '--preset', 'mnist-csc-ctrl', '--filters', '2,2,2,4', '--batch', '64', '--mode', 'multi',
+                  '--out', out, '--backend', 'wasm'];
+    assert.equal(await run([...args, '--max-rounds', '2']), 0, lines.join('\n'));
+    assert.match(lines.join('\n'), /training mnist-csc-ctrl on mnist-train \(9000 images\) .*round 0 of 140/);
+    assert.match(lines.join('\n'), /stopped at round 2 \(epoch 0, batch 2\).*--resume continues/);
+    assert.match(lines.join('\n'), /test reconstructions \(500 images\): PSNR -?\d+\.\d+ dB, SSIM/);
+    const grid = PNG.sync.read(readFileSync(path.join(out, 'reconstructions.png')));
+    assert.deepEqual([grid.width, grid.height], [16 * 65 + 1, 2 * 65 + 1]);
+    assert.equal(readFileSync(path.join(out, 'log.jsonl'), 'utf8').trim().split('\n').length, 2);
+
+    assert.equal(await run([...args, '--resume', '--max-rounds', '1']), 0, lines.join('\n'));
+    assert.match(lines.join('\n'), /resuming mnist-csc-ctrl .*round 2 of 140/);
+    assert.match(lines.join('\n'), /stopped at round 3 \(epoch 0, batch 3\)/);
+
+    assert.equal(await run(['eval', out, '--train-images', '300', '--test-images', '100', '--json']), 0, lines.join('\n'));
+    const result = JSON.parse(lines[0]);
+    assert.equal(result.images, 100);
+    assert.ok(result.accuracy >= 0 && result.accuracy <= 1);
+    assert.ok(Number.isFinite(result.psnr) && result.ssim <= 1);
+    assert.equal(result.density.length, 4);
+    assert.ok(existsSync(path.join(out, 'eval.png')));
+  });
+
+  it('reports usage errors with status 2', async () => {
+    assert.equal(await run(['train']), 2);
+    assert.match(lines.join('\n'), /'train' needs --preset/);
+    assert.equal(await run(['train', '--preset', 'svhn']), 2);
+    assert.match(lines.join('\n'), /unknown preset 'svhn' \(one of mnist-csc-ctrl, cifar-csc-ctrl, imagenet64-csc-ctrl/);
+    assert.equal(await run(['train', '--preset', 'imagenet64-csc-ctrl']), 2);
+    assert.match(lines.join('\n'), /preset 'imagenet64-csc-ctrl' needs --data DIR/);
+    assert.equal(await run(['train', '--preset', 'mnist-csc-ctrl', '--epochs', '0']), 2);
+    assert.match(lines.join('\n'), /--epochs must be an integer ≥ 1, got '0'/);
+    assert.equal(await run(['train', '--preset', 'mnist-csc-ctrl', '--filters', '8,x']), 2);
+    assert.match(lines.join('\n'), /--filters must be comma-separated positive integers, got '8,x'/);
+    assert.equal(await run(['train', '--preset', 'mnist-csc-ctrl', '--mode', 'both']), 2);
+    assert.match(lines.join('\n'), /--mode must be binary or multi, got 'both'/);
+    assert.equal(await run(['train', '--preset', 'mnist-csc-ctrl', '--colour']), 2);
+    assert.match(lines.join('\n'), /Unknown option '--colour'/);
+    assert.equal(await run(['eval']), 2);
+    assert.match(lines.join('\n'), /'eval' takes 1 argument, got 0/);
+    assert.equal(await run(['eval', path.join(dir, 'none')]), 1);
+    assert.match(lines.join('\n'), /sparseland eval: no models in '.*none'/);
+  });
+});

@@ -1,0 +1,90 @@
+import * as tf from '@tensorflow/tfjs';
+import {strict as assert} from 'assert';
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'fs';
+import {tmpdir} from 'os';
+import * as path from 'path';
+import sharp from 'sharp';
+import {loadCheckpoint} from '../../src/train/checkpoint';
+import {CtrlRunOptions, trainCscCtrl} from '../../src/train/ctrl_run';
+import {expectClose} from '../helpers';
+
+/** The MNIST preset with 2–4 atoms per stage: a real run over the MNIST digits in seconds. */
+const TINY: CtrlRunOptions = {preset: 'mnist', data: 'mnist', filters: [2, 2, 2, 4], batchSize: 64, seed: 5,
+                              mode: 'multi', learningRate: 1e-3, checkpointEvery: 2};
+
+async function checkpointWeights(dir: string): Promise<tf.Tensor[]> {
+  const c = await loadCheckpoint(dir);
+  tf.dispose([...c.trainerState.encoderOptimizer, ...c.trainerState.decoderOptimizer].map((w) => w.tensor));
+  return [...c.encoder.getWeights(), ...c.decoder.getWeights()];
+}
+
+describe('trainCscCtrl (a run over MNIST)', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'sparseland-run-'));
+  });
+  afterEach(() => rmSync(root, {recursive: true, force: true}));
+
+  it('stopped after 3 rounds and resumed for 2 more, it ends with the weights of 5 uninterrupted rounds', async () => {
+    const straight = await trainCscCtrl(path.join(root, 'a'), TINY, false, {maxRounds: 5});
+    assert.deepEqual(straight.position, {step: 5, epoch: 0, batchInEpoch: 5});
+    assert.equal(straight.finished, false);
+    const steps: number[] = [];
+    const first = await trainCscCtrl(path.join(root, 'b'), TINY, false, {maxRounds: 3});
+    assert.equal(first.position.step, 3);
+    const resumed = await trainCscCtrl(path.join(root, 'b'), {}, true, {
+      maxRounds: 2, onStart: ({position, resumed: r}) => steps.push(position.step, r ? 1 : 0),
+      onRound: (log) => steps.push(log.step),
+    });
+    assert.deepEqual(steps, [3, 1, 4, 5]);
+    assert.deepEqual(resumed.options, straight.options);
+    const want = await checkpointWeights(path.join(root, 'a'));
+    const got = await checkpointWeights(path.join(root, 'b'));
+    got.forEach((w, i) => expectClose(w, want[i], 1e-6, 1e-5));
+    // Only the latest checkpoint is kept.
+    assert.equal(JSON.parse(readFileSync(path.join(root, 'b', 'latest.json'), 'utf8')).checkpoint, 'ckpt-000005');
+    assert.ok(!existsSync(path.join(root, 'b', 'ckpt-000004')));
+  });
+
+  it('an abort (Ctrl-C) stops after the current round with a checkpoint', async () => {
+    const controller = new AbortController();
+    const run = await trainCscCtrl(path.join(root, 'c'), {...TINY, checkpointEvery: 100}, false, {
+      signal: controller.signal, onRound: () => controller.abort(),
+    });
+    assert.equal(run.position.step, 1);
+    const c = await loadCheckpoint(path.join(root, 'c'));
+    assert.equal(c.step, 1);
+    tf.dispose([...c.trainerState.encoderOptimizer, ...c.trainerState.decoderOptimizer].map((w) => w.tensor));
+  });
+
+  it('a finished run over an image folder crosses epochs and writes the final models and run.json', async () => {
+    const data = path.join(root, 'images');
+    for (const [c, name] of ['circles', 'squares', 'stripes'].entries()) {
+      mkdirSync(path.join(data, 'train', name), {recursive: true});
+      for (let i = 0; i < 8; i++) {
+        const pixels = Buffer.alloc(40 * 36 * 3, (c * 80 + i * 9) % 256);
+        await sharp(pixels, {raw: {width: 40, height: 36, channels: 3}}).png()
+          .toFile(path.join(data, 'train', name, `${i}.png`));
+      }
+    }
+    const epochs: number[] = [];
+    const run = await trainCscCtrl(path.join(root, 'd'), {...TINY, preset: 'cifar', data, batchSize: 8, epochs: 2,
+                                                          flip: true, checkpointEvery: 4}, false,
+                                   {onRound: (_, position) => epochs.push(position.epoch)});
+    assert.deepEqual(epochs, [0, 0, 1, 1, 1, 2]);
+    assert.equal(run.finished, true);
+    for (const file of ['encoder/model.json', 'decoder/model.json', 'run.json', 'latest.json']) {
+      assert.ok(existsSync(path.join(root, 'd', file)), file);
+    }
+    assert.equal(JSON.parse(readFileSync(path.join(root, 'd', 'run.json'), 'utf8')).step, 6);
+  });
+
+  it('rejects bad arguments, naming them', async () => {
+    await assert.rejects(trainCscCtrl('', TINY), /trainCscCtrl: dir must be a directory path, got ''/);
+    await assert.rejects(trainCscCtrl(root, {...TINY, epochs: 0}), /trainCscCtrl: epochs must be a positive integer, got 0/);
+    await assert.rejects(trainCscCtrl(root, {...TINY, batchSize: 20000}),
+                         /trainCscCtrl: batchSize must be at most the 9000 images of the data set, got 20000/);
+    await assert.rejects(trainCscCtrl(root, {...TINY, preset: 'svhn' as never}), /trainCscCtrl: preset must be one of/);
+    await assert.rejects(trainCscCtrl(root, {...TINY, data: path.join(root, 'nowhere')}), /nowhere/);
+  });
+});
