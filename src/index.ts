@@ -19,5 +19,7 @@ export * as metrics from './metrics';
 export * as layers from '../layers';
 export * as models from '../models';
 export * as onnx from './onnx';
+export * as pretrained from './pretrained';
+export * as train from './train';
 export * from '../layers/classes';
 export {version} from './version';

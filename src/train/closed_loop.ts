@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {CscDecoder} from '../../layers/csc_decoder';
 import {ctrlBinary, ctrlMulti, CtrlTerms} from '../losses';
+import {withoutGradient} from '../ops/stop_gradient';
 import * as v from '../util/validate';
 
 const NAME = 'ClosedLoopTrainer';
@@ -144,14 +145,12 @@ export class ClosedLoopTrainer {
   /** One encoder step: `X̂ = g(f(X))` held fixed, an Adam step up `T(f(X), f(X̂))`; returns the terms before the step. */
   encoderStep(images: tf.Tensor4D, labels?: tf.Tensor1D | ArrayLike<number>): Record<string, number> {
     const classLabels = this.checkBatch(images, labels);
-    const xHat = tf.tidy(() =>
-      this.decoder.apply(this.encoder.apply(images, {training: true}), {training: true}) as tf.Tensor4D);
-    const terms = this.playerStep(this.encoderOptimizer, this.encoderVariables, -1, () => [
-      this.encoder.apply(images, {training: true}) as tf.Tensor2D,
-      this.encoder.apply(xHat, {training: true}) as tf.Tensor2D,
-    ], classLabels);
-    xHat.dispose();
-    return terms;
+    return this.playerStep(this.encoderOptimizer, this.encoderVariables, -1, () => {
+      const z = this.encoder.apply(images, {training: true}) as tf.Tensor2D;
+      // X̂ from the same Z, held out of differentiation (no backward pass through g).
+      const xHat = withoutGradient((code) => this.decoder.apply(code, {training: true}) as tf.Tensor4D, z);
+      return [z, this.encoder.apply(xHat, {training: true}) as tf.Tensor2D];
+    }, classLabels);
   }
 
   /** One decoder step: `Z = f(X)` held fixed, an Adam step down `T(Z, f(g(Z)))`; returns the terms before the step. */
