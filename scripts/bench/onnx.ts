@@ -20,7 +20,8 @@
  * Timing: `--rounds` rounds (default 5), each timing every model in tfjs and onnxruntime, then
  * running the reference script on 1 and on 2 threads; each is the median of `--runs` batches
  * (default 20) after `--warmup` (default 3). The table shows the lowest round median (other
- * processes on the machine only ever add time) and the spread of the round medians.
+ * processes on the machine only ever add time), then the spread of the round medians and the
+ * ratio to PyTorch within each round (median and range over the rounds).
  *
  * Run from the repository root: `npx tsc -p . && node dist/scripts/bench/onnx.js`
  * (other options: `--python PATH`, default /usr/bin/python3; `--only key,key` with keys conv,
@@ -355,6 +356,17 @@ async function main(): Promise<void> {
     for (const c of cases) {
       console.log(`  ${c.key}: ` + COLUMNS.filter(([col]) => medians[c.key][col]).map(([col, title]) =>
         `${title} ${fmt(Math.min(...medians[c.key][col]))}–${fmt(Math.max(...medians[c.key][col]))}`).join(', '));
+    }
+    // Within a round every column ran minutes apart at most, under about the same load: the
+    // round's own ratio is steadier than the ratio of the columns' lowest medians.
+    console.log('\nfaster PyTorch / onnxruntime 2T within each round, NHWC and NCHW: median (min–max) of the rounds');
+    for (const c of cases) {
+      const m = medians[c.key];
+      const perRound = (column: string) => (m[column] && m.torch1 && m.torch2
+        ? m[column].map((t, r) => Math.min(m.torch1[r], m.torch2[r]) / t) : undefined);
+      const show = (ratios: number[] | undefined) => (ratios
+        ? `${fmt(median(ratios), 2)} (${fmt(Math.min(...ratios), 2)}–${fmt(Math.max(...ratios), 2)})` : '-');
+      console.log(`  ${c.key}: ${show(perRound('ort2'))}, ${show(perRound('ort2n'))}`);
     }
   }
 }
