@@ -2,7 +2,8 @@
  * CSC-CTRL training throughput: images per second of `ClosedLoopTrainer.trainRound` (one encoder
  * and one decoder Adam step) on the `cscCtrl` model, on the default backend, against the PyTorch
  * reference of the same network and round (scripts/reference/bench_csc_ctrl.py, checked against
- * the model by test/train/csc_ctrl_reference.test.ts), run in a subprocess on 1 and on 2 threads.
+ * the model by test/train/csc_ctrl_reference.test.ts), run in a subprocess, by default on 1 and
+ * on 2 threads (torch and OpenBLAS).
  *
  * The batch is random 32×32×1 images in [−1, 1], image `i` of class `i mod 10` in 'multi' mode, on
  * both sides; the median over `--rounds` rounds after `--warmup` untimed ones. Prints the load
@@ -11,7 +12,8 @@
  * Usage, from the repository root: `npx tsc -p . && node dist/scripts/bench/ctrl.js`
  * (options: `--filters 32,64,128,128` (default the 'mnist' preset's 64,128,256,128),
  * `--iterations 2`, `--batch 128`, `--mode binary|multi`, `--rounds 5`, `--warmup 1`,
- * `--python /usr/bin/python3`, `--skip-python`).
+ * `--torch-threads 1,2` (the reference's thread counts), `--python /usr/bin/python3`, `--skip-python`).
+ * `SPARSELAND_WASM_THREADS=N` sets the wasm backend's thread count (default every core).
  */
 import * as tf from '@tensorflow/tfjs';
 import {getThreadsCount} from '@tensorflow/tfjs-backend-wasm';
@@ -34,6 +36,7 @@ interface Options {
   mode: CtrlMode;
   rounds: number;
   warmup: number;
+  torchThreads: number[];
   python: string;
   skipPython: boolean;
 }
@@ -48,12 +51,16 @@ function readOptions(): Options {
   const {values} = parseArgs({options: {
     filters: {type: 'string'}, iterations: {type: 'string', default: '2'}, batch: {type: 'string', default: '128'},
     mode: {type: 'string', default: 'binary'}, rounds: {type: 'string', default: '5'},
-    warmup: {type: 'string', default: '1'}, python: {type: 'string', default: '/usr/bin/python3'},
+    warmup: {type: 'string', default: '1'}, 'torch-threads': {type: 'string', default: '1,2'}, python: {type: 'string', default: '/usr/bin/python3'},
     'skip-python': {type: 'boolean', default: false},
   }});
   const filters = values.filters?.split(',').map(Number);
   if (filters !== undefined && (filters.length !== 4 || !filters.every((f) => Number.isInteger(f) && f > 0))) {
     v.reject(NAME, '--filters', "four positive integers (the 'mnist' preset's stages)", values.filters);
+  }
+  const torchThreads = values['torch-threads']!.split(',').map(Number);
+  if (!torchThreads.every((t) => Number.isInteger(t) && t > 0)) {
+    v.reject(NAME, '--torch-threads', 'positive integers separated by commas', values['torch-threads']);
   }
   return {
     filters,
@@ -62,6 +69,7 @@ function readOptions(): Options {
     mode: v.oneOf(NAME, '--mode', values.mode, ['binary', 'multi'] as const),
     rounds: v.positiveInt(NAME, '--rounds', Number(values.rounds)),
     warmup: v.nonNegInt(NAME, '--warmup', Number(values.warmup)),
+    torchThreads,
     python: values.python!,
     skipPython: values['skip-python']!,
   };
@@ -130,7 +138,7 @@ async function main(): Promise<void> {
   console.log(`load average (1, 5, 15 min) before: ${load()}`);
   const rows: [string, Timing | string][] = [[`sparseland ${backend}${threads}`, sparseland(options)]];
   if (!options.skipPython) {
-    for (const t of [1, 2]) rows.push([`PyTorch cpu, ${t} thread(s)`, pytorch(options, t)]);
+    for (const t of options.torchThreads) rows.push([`PyTorch cpu, ${t} thread(s)`, pytorch(options, t)]);
   }
   console.log(`load average (1, 5, 15 min) after: ${load()}`);
   console.log('\n| implementation | ms per round | images/s |\n|---|---|---|');
