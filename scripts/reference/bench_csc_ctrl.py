@@ -9,12 +9,12 @@ Network (NCHW; the filters W of a stage are conv2d's [C_code, C_img, k, k], spar
   outside autograd (each training pass advances the stored vector by 2 steps and takes L after 2 more, as
   CscStage.call does), lam learned; batch normalisation (eps 1e-3, tfjs's default) between stages; features
   flattened in NHWC order and scaled to unit norm;
-- decoder: per stage in reverse, synthesis conv_transpose2d with its own unit-norm filters, batch
-  normalisation and ReLU between, tanh at the end;
+- decoder: per stage in reverse, synthesis conv_transpose2d with its own filters (not normalised,
+  initialised N(0, 0.02^2) as the DCGAN generator's), batch normalisation and ReLU between, tanh at the end;
 - objective: binary CTRL, Delta R(Z, Zhat) = R(Z u Zhat) - (R(Z) + R(Zhat)) / 2, or multi-class CTRL,
   R(Z) = 1/2 logdet(I + d/(m eps^2) Z^T Z) by Cholesky, eps^2 = 0.5;
-- one round: X_hat = g(f(X)) without gradient, an Adam step of the encoder up T(f(X), f(X_hat)); Z = f(X)
-  without gradient, an Adam step of the decoder down T(Z, f(g(Z))) (the encoder's weights get no
+- one round: Z = f(X), X_hat = g(Z) without gradient, an Adam step of the encoder up T(Z, f(X_hat));
+  Z = f(X) without gradient, an Adam step of the decoder down T(Z, f(g(Z))) (the encoder's weights get no
   gradient in that step); Adam(1.5e-4, betas (0.5, 0.999), eps 1e-7 as tfjs); training mode throughout.
 
 Times `--rounds` rounds after `--warmup` on a batch of random 32x32x1 images in [-1, 1] (in 'multi' mode
@@ -37,7 +37,7 @@ SIZE, CHANNELS, KERNEL = 32, 1, 4
 STRIDES, PADDINGS = [2, 2, 2, 1], ['same', 'same', 'same', 'valid']
 LAMBDA, STEP_SCALE, POWER_STEPS, BUILD_POWER_STEPS = 0.1, 0.9, 2, 200
 EPSILON_SQUARED, LEARNING_RATE, BETAS, ADAM_EPS = 0.5, 1.5e-4, (0.5, 0.999), 1e-7
-BN_EPS, BN_MOMENTUM, CLASSES = 1e-3, 0.1, 10
+BN_EPS, BN_MOMENTUM, CLASSES, DECODER_STD = 1e-3, 0.1, 10, 0.02
 
 
 class Geometry:
@@ -113,15 +113,15 @@ class CscStage(nn.Module):
 
 
 class Synthesis(nn.Module):
-    """A decoder layer: conv_transpose2d of the code with its own unit-norm filters."""
+    """A decoder layer: conv_transpose2d of the code with its own filters."""
 
     def __init__(self, c_img, c_code, size, stride, padding):
         super().__init__()
         self.geometry = Geometry(size, KERNEL, stride, padding)
-        self.weight = nn.Parameter(nn.init.xavier_normal_(torch.empty(c_code, c_img, KERNEL, KERNEL)))
+        self.weight = nn.Parameter(nn.init.normal_(torch.empty(c_code, c_img, KERNEL, KERNEL), std=DECODER_STD))
 
     def forward(self, z):
-        return self.geometry.synthesis(z, unit_atoms(self.weight))
+        return self.geometry.synthesis(z, self.weight)
 
 
 def batch_norm(channels):
@@ -208,10 +208,11 @@ class ClosedLoop:
     def round(self, x, labels=None):
         """One round; returns the terms at the encoder's step and at the decoder's step (before each update)."""
         f, g = self.encoder, self.decoder
-        with torch.no_grad():
-            x_hat = g(f(x))
         self.encoder_optimizer.zero_grad(set_to_none=True)
-        encoder_terms = self.objective(f(x), f(x_hat), labels)
+        z = f(x)
+        with torch.no_grad():
+            x_hat = g(z)
+        encoder_terms = self.objective(z, f(x_hat), labels)
         (-encoder_terms['objective']).backward()
         self.encoder_optimizer.step()
         with torch.no_grad():
