@@ -73,24 +73,8 @@ export interface CscCtrl {
   stages: CscStage[];
 }
 
-/**
- * Builds the encoder `f` and decoder `g` of a CSC-CTRL autoencoder.
- *
- * Encoder: `cscStage` per entry of `filters` (kernel 4, non-negative codes, unit-norm atoms,
- * step 0.9/L), flattened and normalised to the unit sphere. For the `'mnist'` preset:
- * `32×32×1 → 16×16×64 → 8×8×128 → 4×4×256 → 1×1×128`.
- *
- * Decoder, in reverse: `cscDecoder` per stage (`x̂ = A ⊛ z` with the stage's geometry),
- * batch normalisation and ReLU between, `tanh` at the end so that images lie in `[−1, 1]`.
- * With `tied`, each decoder layer synthesises with its stage's dictionary.
- *
- * ```js
- * const {encoder, decoder} = sl.models.cscCtrl({preset: 'mnist'});
- * const z = encoder.predict(images);   // [batch, 128], ‖z‖ = 1
- * const xHat = decoder.predict(z);     // [batch, 32, 32, 1]
- * ```
- */
-export function cscCtrl(args: CscCtrlArgs = {}): CscCtrl {
+/** The arguments of {@link cscCtrl} with the preset's values filled in and every one checked. */
+export function resolveCscCtrlArgs(args: CscCtrlArgs = {}): Required<Omit<CscCtrlArgs, 'preset'>> {
   const preset = PRESETS[v.oneOf(NAME, 'preset', args.preset ?? 'mnist', CSC_CTRL_PRESETS)];
   const inputShape = args.inputShape ?? preset.inputShape;
   if (!Array.isArray(inputShape) || inputShape.length !== 3 || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
@@ -101,21 +85,49 @@ export function cscCtrl(args: CscCtrlArgs = {}): CscCtrl {
     v.reject(NAME, 'filters', 'a non-empty array of positive integers', filters);
   }
   const stages = filters.length;
-  const strides = args.strides ?? (filters.length === preset.filters.length ? preset.strides : undefined);
-  const paddings = args.paddings ?? (filters.length === preset.filters.length ? preset.paddings : undefined);
+  const strides = args.strides ?? (stages === preset.filters.length ? preset.strides : undefined);
+  const paddings = args.paddings ?? (stages === preset.filters.length ? preset.paddings : undefined);
   if (!Array.isArray(strides) || strides.length !== stages || !strides.every((s) => Number.isInteger(s) && s > 0)) {
     v.reject(NAME, 'strides', `${stages} positive integers (one per entry of filters)`, strides);
   }
   if (!Array.isArray(paddings) || paddings.length !== stages || !paddings.every((p) => p === 'same' || p === 'valid')) {
     v.reject(NAME, 'paddings', `${stages} of 'same' or 'valid' (one per entry of filters)`, paddings);
   }
-  const kernelSize = v.positiveInt(NAME, 'kernelSize', args.kernelSize ?? 4);
-  const iterations = v.nonNegInt(NAME, 'iterations', args.iterations ?? 2);
-  const lambda = v.nonNegNumber(NAME, 'lambda', args.lambda ?? 0.1);
-  const tied = v.bool(NAME, 'tied', args.tied ?? false);
-  const batchNorm = v.bool(NAME, 'batchNorm', args.batchNorm ?? true);
-  const seed = v.nonNegInt(NAME, 'seed', args.seed ?? 0);
+  return {
+    inputShape, filters, strides, paddings,
+    kernelSize: v.positiveInt(NAME, 'kernelSize', args.kernelSize ?? 4),
+    iterations: v.nonNegInt(NAME, 'iterations', args.iterations ?? 2),
+    lambda: v.nonNegNumber(NAME, 'lambda', args.lambda ?? 0.1),
+    tied: v.bool(NAME, 'tied', args.tied ?? false),
+    batchNorm: v.bool(NAME, 'batchNorm', args.batchNorm ?? true),
+    seed: v.nonNegInt(NAME, 'seed', args.seed ?? 0),
+  };
+}
 
+/**
+ * Builds the encoder `f` and decoder `g` of a CSC-CTRL autoencoder.
+ *
+ * Encoder: `cscStage` per entry of `filters` (kernel 4, non-negative codes, unit-norm atoms,
+ * step 0.9/L), flattened and normalised to the unit sphere. For the `'mnist'` preset:
+ * `32×32×1 → 16×16×64 → 8×8×128 → 4×4×256 → 1×1×128`.
+ *
+ * Decoder, in reverse: `cscDecoder` per stage (`x̂ = A ⊛ z` with the stage's geometry),
+ * batch normalisation and ReLU between, `tanh` at the end so that images lie in `[−1, 1]`.
+ * With `tied`, each decoder layer synthesises with its stage's dictionary; otherwise with its own
+ * filters, left unnormalised as a generator's (Glorot-normal initialisation), so that the final
+ * `tanh` starts unsaturated (unit-norm atoms saturate it) and the first reconstructions are large
+ * enough to pass the encoder's thresholds.
+ *
+ * ```js
+ * const {encoder, decoder} = sl.models.cscCtrl({preset: 'mnist'});
+ * const z = encoder.predict(images);   // [batch, 128], ‖z‖ = 1
+ * const xHat = decoder.predict(z);     // [batch, 32, 32, 1]
+ * ```
+ */
+export function cscCtrl(args: CscCtrlArgs = {}): CscCtrl {
+  const {inputShape, filters, strides, paddings, kernelSize, iterations, lambda, tied, batchNorm, seed} =
+    resolveCscCtrlArgs(args);
+  const stages = filters.length;
   const stageLayers = filters.map((f, i) => cscStage({
     name: `csc_${i + 1}`, filters: f, kernelSize, strides: strides[i], padding: paddings[i], iterations, lambda,
     kernelInitializer: tf.initializers.glorotNormal({seed: seed * 1000 + i + 1}),
@@ -135,7 +147,7 @@ export function cscCtrl(args: CscCtrlArgs = {}): CscCtrl {
     const synthesis: CscDecoder = tied
       ? cscDecoder({name: `synthesis_${i + 1}`, tiedTo: stage})
       : cscDecoder({name: `synthesis_${i + 1}`, filters: stage.inputChannels!, kernelSize, strides: strides[i],
-                    padding: paddings[i], outputSize,
+                    padding: paddings[i], outputSize, normalizeAtoms: false,
                     kernelInitializer: tf.initializers.glorotNormal({seed: seed * 1000 + 100 + i + 1})});
     layers.push(synthesis);
     if (i > 0) {

@@ -1,4 +1,4 @@
 export {mlCscClassifier} from './ml_csc_classifier';
 export type {MlCscClassifierArgs, Pursuit} from './ml_csc_classifier';
-export {cscCtrl, CSC_CTRL_PRESETS} from './csc_ctrl';
+export {cscCtrl, CSC_CTRL_PRESETS, resolveCscCtrlArgs} from './csc_ctrl';
 export type {CscCtrl, CscCtrlArgs, CscCtrlPreset} from './csc_ctrl';

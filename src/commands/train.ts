@@ -28,8 +28,10 @@ export const TRAIN_USAGE = `sparseland train --preset ${Object.keys(TRAIN_PRESET
   --mode binary|multi   CTRL objective without or with labels (default binary)
   --lr X --encoder-steps N --schedule constant|cosine --epsilon-squared X --seed N
   --filters A,B,...     atoms per stage   --iterations K   --tied   --flip
+  --shared-statistics   encode X and X̂ in one batch (shared batch-norm statistics)
   --checkpoint-every N  rounds between checkpoints (default 200)
-  --max-rounds N        stop (resumably) after N rounds`;
+  --max-rounds N        stop (resumably) after N rounds
+  --max-minutes X       stop (resumably) after the round that passes X minutes`;
 
 const OPTIONS = {
   'preset': {type: 'string'}, 'data': {type: 'string'}, 'epochs': {type: 'string'}, 'batch': {type: 'string'},
@@ -37,7 +39,8 @@ const OPTIONS = {
   'lr': {type: 'string'}, 'encoder-steps': {type: 'string'}, 'schedule': {type: 'string'},
   'epsilon-squared': {type: 'string'}, 'seed': {type: 'string'}, 'filters': {type: 'string'},
   'iterations': {type: 'string'}, 'tied': {type: 'boolean'}, 'flip': {type: 'boolean'},
-  'checkpoint-every': {type: 'string'}, 'max-rounds': {type: 'string'},
+  'shared-statistics': {type: 'boolean'},
+  'checkpoint-every': {type: 'string'}, 'max-rounds': {type: 'string'}, 'max-minutes': {type: 'string'},
 } as const;
 
 /** Formats a round's terms compactly: `objective 9.38 rZ 35.3 ...`. */
@@ -88,11 +91,22 @@ export async function trainCommand(args: string[], io: CommandIo, signal?: Abort
   }
   if (parsed.tied) options.tied = true;
   if (parsed.flip) options.flip = true;
+  if (parsed['shared-statistics']) options.sharedStatistics = true;
   let maxRounds: number | undefined;
   if (parsed['max-rounds'] !== undefined) {
     const value = numberOption('max-rounds', parsed['max-rounds'], true, 1);
     if (typeof value === 'string') return io.usage(value);
     maxRounds = value;
+  }
+  let stop = signal;
+  if (parsed['max-minutes'] !== undefined) {
+    const minutes = numberOption('max-minutes', parsed['max-minutes'], false, 0);
+    if (typeof minutes === 'string') return io.usage(minutes);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), minutes * 60000);
+    timer.unref();
+    signal?.addEventListener('abort', () => controller.abort());
+    stop = controller.signal;
   }
   const dir = parsed.out ?? path.join('out', presetName);
   try {
@@ -104,7 +118,7 @@ export async function trainCommand(args: string[], io: CommandIo, signal?: Abort
     let firstStep = 0;
     let batchSize = 0;
     const result = await trainCscCtrl(dir, options, parsed.resume === true, {
-      signal, maxRounds, warn: io.err,
+      signal: stop, maxRounds, warn: io.err,
       onStart: ({totalRounds, position, resumed, dataset}) => {
         firstStep = position.step;
         started = Date.now();

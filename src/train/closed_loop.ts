@@ -38,6 +38,12 @@ export interface ClosedLoopArgs {
   schedule?: LearningRateSchedule;
   /** Length of the run in rounds, for the cosine schedule. */
   totalSteps?: number;
+  /**
+   * Encode `X` and `X̂` in one batch, so that the encoder's batch normalisation normalises both
+   * with the same statistics and cannot hide how the two distributions differ. The published code
+   * encodes them in separate passes (false). Default false.
+   */
+  sharedStatistics?: boolean;
 }
 
 /** The values of one round: the encoder's last step and the decoder's step. */
@@ -83,12 +89,13 @@ export class ClosedLoopTrainer {
   readonly encoderSteps: number;
   readonly schedule: LearningRateSchedule;
   readonly totalSteps: number;
+  readonly sharedStatistics: boolean;
   /** Rounds completed. */
   step = 0;
   private readonly encoderOptimizer: tf.AdamOptimizer;
   private readonly decoderOptimizer: tf.AdamOptimizer;
-  private readonly encoderVariables: tf.Variable[];
-  private readonly decoderVariables: tf.Variable[];
+  private readonly encoderWeights: tf.LayerVariable[];
+  private readonly decoderWeights: tf.LayerVariable[];
 
   constructor(args: ClosedLoopArgs) {
     if (!(args?.encoder instanceof tf.LayersModel)) v.reject(NAME, 'encoder', 'a tf.LayersModel', args?.encoder);
@@ -111,16 +118,17 @@ export class ClosedLoopTrainer {
     this.encoderSteps = v.positiveInt(NAME, 'encoderSteps', args.encoderSteps ?? 1);
     this.schedule = v.oneOf(NAME, 'schedule', args.schedule ?? 'constant', ['constant', 'cosine'] as const);
     this.totalSteps = this.schedule === 'cosine' ? v.positiveInt(NAME, 'totalSteps', args.totalSteps) : 0;
+    this.sharedStatistics = v.bool(NAME, 'sharedStatistics', args.sharedStatistics ?? false);
     this.encoderOptimizer = tf.train.adam(this.learningRate, beta1, beta2);
     this.decoderOptimizer = tf.train.adam(this.learningRate, beta1, beta2);
-    this.encoderVariables = this.encoder.trainableWeights.map((w) => w.read() as tf.Variable);
+    this.encoderWeights = this.encoder.trainableWeights;
     const shared = this.decoder.layers.flatMap((layer) => {
       const stage = layer instanceof CscDecoder ? layer.tiedStage() : undefined;
       return stage ? stage.trainableWeights.filter((w) => /\/kernel(_\d+)?$/.test(w.name)) : [];
     });
-    this.decoderVariables = [...this.decoder.trainableWeights, ...shared].map((w) => w.read() as tf.Variable);
-    if (this.encoderVariables.length === 0) v.reject(NAME, 'encoder', 'a model with trainable weights', 0);
-    if (this.decoderVariables.length === 0) v.reject(NAME, 'decoder', 'a model with trainable weights', 0);
+    this.decoderWeights = [...this.decoder.trainableWeights, ...shared];
+    if (this.encoderWeights.length === 0) v.reject(NAME, 'encoder', 'a model with trainable weights', 0);
+    if (this.decoderWeights.length === 0) v.reject(NAME, 'decoder', 'a model with trainable weights', 0);
   }
 
   /** The learning rate of round `step` (0-based) under the schedule. */
@@ -145,23 +153,44 @@ export class ClosedLoopTrainer {
   /** One encoder step: `X̂ = g(f(X))` held fixed, an Adam step up `T(f(X), f(X̂))`; returns the terms before the step. */
   encoderStep(images: tf.Tensor4D, labels?: tf.Tensor1D | ArrayLike<number>): Record<string, number> {
     const classLabels = this.checkBatch(images, labels);
-    return this.playerStep(this.encoderOptimizer, this.encoderVariables, -1, () => {
-      const z = this.encoder.apply(images, {training: true}) as tf.Tensor2D;
+    if (this.sharedStatistics) {
+      const xHat = tf.tidy(() => this.decode(this.encode(images)));
+      const terms = this.playerStep(this.encoderOptimizer, this.encoderWeights, -1,
+                                    () => this.encodePair(images, xHat), classLabels);
+      xHat.dispose();
+      return terms;
+    }
+    return this.playerStep(this.encoderOptimizer, this.encoderWeights, -1, () => {
+      const z = this.encode(images);
       // X̂ from the same Z, held out of differentiation (no backward pass through g).
-      const xHat = withoutGradient((code) => this.decoder.apply(code, {training: true}) as tf.Tensor4D, z);
-      return [z, this.encoder.apply(xHat, {training: true}) as tf.Tensor2D];
+      const xHat = withoutGradient((code) => this.decode(code as tf.Tensor2D), z);
+      return [z, this.encode(xHat)];
     }, classLabels);
   }
 
   /** One decoder step: `Z = f(X)` held fixed, an Adam step down `T(Z, f(g(Z)))`; returns the terms before the step. */
   decoderStep(images: tf.Tensor4D, labels?: tf.Tensor1D | ArrayLike<number>): Record<string, number> {
     const classLabels = this.checkBatch(images, labels);
-    const z = tf.tidy(() => this.encoder.apply(images, {training: true}) as tf.Tensor2D);
-    const terms = this.playerStep(this.decoderOptimizer, this.decoderVariables, 1, () => [
-      z, this.encoder.apply(this.decoder.apply(z, {training: true}), {training: true}) as tf.Tensor2D,
-    ], classLabels);
+    const z = tf.tidy(() => this.encode(images));
+    const terms = this.playerStep(this.decoderOptimizer, this.decoderWeights, 1, () => (this.sharedStatistics
+      ? this.encodePair(images, this.decode(z)) : [z, this.encode(this.decode(z))]), classLabels);
     z.dispose();
     return terms;
+  }
+
+  private encode(images: tf.Tensor4D): tf.Tensor2D {
+    return this.encoder.apply(images, {training: true}) as tf.Tensor2D;
+  }
+
+  private decode(z: tf.Tensor2D): tf.Tensor4D {
+    return this.decoder.apply(z, {training: true}) as tf.Tensor4D;
+  }
+
+  /** `f(X)` and `f(X̂)` from one pass over both batches (shared batch statistics). */
+  private encodePair(images: tf.Tensor4D, xHat: tf.Tensor4D): [tf.Tensor2D, tf.Tensor2D] {
+    const m = images.shape[0];
+    const both = this.encode(tf.concat([images, xHat]));
+    return [tf.slice(both, [0, 0], [m, -1]), tf.slice(both, [m, 0], [xHat.shape[0], -1])];
   }
 
   /** The objective's terms on `Z = f(X)` and `Ẑ = f(g(Z))` in inference mode (no weight or statistic changes). */
@@ -220,8 +249,11 @@ export class ClosedLoopTrainer {
       : ctrlBinary(z, zHat, options);
   }
 
-  /** One Adam step of `sign · T` over `variables`; returns the terms' values. */
-  private playerStep(optimizer: tf.Optimizer, variables: tf.Variable[], sign: 1 | -1,
+  /**
+   * One Adam step of `sign · T` over `weights`, then their constraints (as `model.fit` applies
+   * them: `λ ≥ 0` of the CSC stages); returns the terms' values before the step.
+   */
+  private playerStep(optimizer: tf.Optimizer, weights: tf.LayerVariable[], sign: 1 | -1,
                      features: () => [tf.Tensor2D, tf.Tensor2D], labels: Int32Array | undefined): Record<string, number> {
     let terms: Record<string, tf.Scalar> = {};
     const cost = optimizer.minimize(() => {
@@ -229,8 +261,11 @@ export class ClosedLoopTrainer {
       const all = this.objective(z, zHat, labels);
       terms = Object.fromEntries(Object.entries(all).map(([k, t]) => [k, tf.keep(t.clone())]));
       return sign === 1 ? all.objective : tf.neg(all.objective);
-    }, true, variables);
+    }, true, weights.map((w) => w.read() as tf.Variable));
     cost?.dispose();
+    tf.tidy(() => {
+      for (const w of weights) if (w.constraint) w.write(w.constraint.apply(w.read()));
+    });
     const values = readTerms(terms);
     tf.dispose(Object.values(terms));
     return values;

@@ -35,6 +35,8 @@ export interface CtrlRunOptions {
   encoderSteps?: number;
   schedule?: LearningRateSchedule;
   epsilonSquared?: number;
+  /** Encode `X` and `X̂` in one batch (shared batch-normalisation statistics). Default false. */
+  sharedStatistics?: boolean;
   /** Random horizontal flips (folder data). Default false. */
   flip?: boolean;
   /** Seed of the data order and the weights. Default 0. */
@@ -46,7 +48,8 @@ export interface CtrlRunOptions {
 /** Defaults of {@link CtrlRunOptions}. */
 export const CTRL_RUN_DEFAULTS: Required<Omit<CtrlRunOptions, 'filters'>> = {
   preset: 'mnist', data: 'mnist', iterations: 2, tied: false, mode: 'binary', epochs: 1, batchSize: 128,
-  learningRate: 1.5e-4, encoderSteps: 1, schedule: 'constant', epsilonSquared: 0.5, flip: false, seed: 0,
+  learningRate: 1.5e-4, encoderSteps: 1, schedule: 'constant', epsilonSquared: 0.5, sharedStatistics: false,
+  flip: false, seed: 0,
   checkpointEvery: 200,
 };
 
@@ -117,6 +120,7 @@ export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume 
   const trainer = new ClosedLoopTrainer({
     encoder, decoder, mode: run.mode, numClasses: dataset.classes.length, epsilonSquared: run.epsilonSquared,
     learningRate: run.learningRate, encoderSteps: run.encoderSteps, schedule: run.schedule, totalSteps: totalRounds,
+    sharedStatistics: run.sharedStatistics,
   });
   if (restored) await trainer.setState(restored.trainerState);
   hooks.onStart?.({totalRounds, roundsPerEpoch, position, resumed, dataset});

@@ -5,7 +5,7 @@ import {tmpdir} from 'os';
 import * as path from 'path';
 import {CscDecoder} from '../../layers/csc_decoder';
 import {CscStage} from '../../layers/csc_stage';
-import {cscCtrl, CSC_CTRL_PRESETS} from '../../models/csc_ctrl';
+import {cscCtrl, CSC_CTRL_PRESETS, resolveCscCtrlArgs} from '../../models/csc_ctrl';
 import {expectClose, expectNoLeak, expectThrows} from '../helpers';
 
 describe('cscCtrl', () => {
@@ -18,14 +18,20 @@ describe('cscCtrl', () => {
   };
   for (const preset of CSC_CTRL_PRESETS) {
     it(`preset '${preset}': the mini-DCGAN topology of CSC stages (kernel 4), features and images of the right shapes`, () => {
-      const {encoder, decoder, stages} = cscCtrl({preset});
       const want = expected[preset];
+      const resolved = resolveCscCtrlArgs({preset});
+      assert.deepEqual(resolved.inputShape, want.input);
+      assert.deepEqual(resolved.filters, want.codes.map((c) => c[2]));
+      assert.equal(resolved.kernelSize, 4);
+      assert.equal(resolved.iterations, 2);
+      // The preset's geometry with 2 atoms per stage (building the full widths converges power iterations for minutes).
+      const filters = resolved.filters.map((_, i) => (i === resolved.filters.length - 1 ? 3 : 2));
+      const {encoder, decoder, stages} = cscCtrl({preset, filters});
       assert.deepEqual(encoder.inputs[0].shape, [null, ...want.input]);
-      assert.deepEqual(stages.map((s) => (s.outputShape as number[]).slice(1)), want.codes);
+      assert.deepEqual(stages.map((s) => (s.outputShape as number[]).slice(1, 3)), want.codes.map((c) => c.slice(0, 2)));
       assert.ok(stages.every((s) => s instanceof CscStage && s.kernelSize.join() === '4,4' && s.iterations === 2));
-      const d = want.codes[want.codes.length - 1][2];
-      assert.deepEqual(encoder.outputs[0].shape, [null, d]);
-      assert.deepEqual(decoder.inputs[0].shape, [null, d]);
+      assert.deepEqual(encoder.outputs[0].shape, [null, 3]);
+      assert.deepEqual(decoder.inputs[0].shape, [null, 3]);
       assert.deepEqual(decoder.outputs[0].shape, [null, ...want.input]);
     });
   }

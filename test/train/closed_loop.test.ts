@@ -22,23 +22,31 @@ function batch(seed: number, m = 24): {images: tf.Tensor4D; labels: Int32Array} 
 }
 
 describe('ClosedLoopTrainer', () => {
-  for (const mode of ['binary', 'multi'] as const) {
-    it(`${mode}: an encoder step raises T(f(X), f(X̂)) at fixed X̂, a decoder step lowers T(Z, f(g(Z))) at fixed Z`, () => {
+  for (const [mode, shared] of [['binary', false], ['multi', false], ['binary', true], ['multi', true]] as const) {
+    it(`${mode}${shared ? ', shared statistics' : ''}: an encoder step raises T(f(X), f(X̂)) at fixed X̂, ` +
+       'a decoder step lowers T(Z, f(g(Z))) at fixed Z', () => {
       const {encoder, decoder} = tiny(1);
-      const trainer = new ClosedLoopTrainer({encoder, decoder, mode, numClasses: 3, learningRate: 2e-3});
+      const trainer = new ClosedLoopTrainer({encoder, decoder, mode, numClasses: 3, learningRate: 2e-3,
+                                             sharedStatistics: shared});
       const {images, labels} = batch(2);
       const objective = (z: tf.Tensor2D, zHat: tf.Tensor2D) => (mode === 'multi'
         ? ctrlMulti(z, zHat, labels, 3) : ctrlBinary(z, zHat)).objective.dataSync()[0];
       const f = (x: tf.Tensor) => encoder.apply(x, {training: true}) as tf.Tensor2D;
+      // Shared statistics: both batches through the encoder in one pass (one batch normalisation).
+      const pair = (x: tf.Tensor, xHat: tf.Tensor): [tf.Tensor2D, tf.Tensor2D] => {
+        if (!shared) return [f(x), f(xHat)];
+        const both = f(tf.concat([x, xHat]));
+        return [tf.slice(both, [0, 0], [24, -1]), tf.slice(both, [24, 0], [24, -1])];
+      };
       const xHat = tf.tidy(() => decoder.apply(f(images), {training: true}) as tf.Tensor4D);
-      const encoderT = () => tf.tidy(() => objective(f(images), f(xHat)));
+      const encoderT = () => tf.tidy(() => objective(...pair(images, xHat)));
       const before = encoderT();
       const reported = trainer.encoderStep(images, labels);
       expectClose(reported.objective, before, 1e-3 * Math.abs(before));
       assert.ok(encoderT() > before + 1e-4, `encoder step: ${before} → ${encoderT()}`);
 
       const z = tf.tidy(() => f(images));
-      const decoderT = () => tf.tidy(() => objective(z, f(decoder.apply(z, {training: true}) as tf.Tensor)));
+      const decoderT = () => tf.tidy(() => objective(...pair(images, decoder.apply(z, {training: true}) as tf.Tensor)));
       const start = decoderT();
       trainer.decoderStep(images, labels);
       assert.ok(decoderT() < start - 1e-4, `decoder step: ${start} → ${decoderT()}`);
@@ -46,6 +54,19 @@ describe('ClosedLoopTrainer', () => {
       tf.dispose([images, xHat, z]);
     });
   }
+
+  it('applies the weights\' constraints after every step, as model.fit does (λ of the stages ≥ 0)', () => {
+    const {encoder, decoder, stages} = tiny(6);
+    const trainer = new ClosedLoopTrainer({encoder, decoder, learningRate: 1e-3});
+    const lambdas = stages.map((s) => s.weights.find((w) => w.name.includes('lambda'))!);
+    lambdas.forEach((l) => l.write(tf.scalar(-0.5)));
+    const {images} = batch(7);
+    trainer.trainRound(images);
+    const values = lambdas.map((l) => l.read().dataSync()[0]);
+    assert.ok(values.every((l) => l >= 0), `λ = ${values}`);
+    trainer.dispose();
+    images.dispose();
+  });
 
   it('a round is encoderSteps encoder steps and one decoder step, logging every term; no tensor is left behind', () => {
     const {encoder, decoder} = tiny(2);
@@ -130,6 +151,7 @@ describe('ClosedLoopTrainer', () => {
     expectThrows(make({encoderSteps: 0}), /ClosedLoopTrainer: encoderSteps must be a positive integer, got 0/);
     expectThrows(make({schedule: 'step'}), /ClosedLoopTrainer: schedule must be one of 'constant', 'cosine', got 'step'/);
     expectThrows(make({schedule: 'cosine'}), /ClosedLoopTrainer: totalSteps must be a positive integer, got undefined/);
+    expectThrows(make({sharedStatistics: 'yes'}), /ClosedLoopTrainer: sharedStatistics must be true or false, got 'yes'/);
     const trainer = new ClosedLoopTrainer({encoder, decoder, mode: 'multi', numClasses: 3});
     expectThrows(() => trainer.trainRound(tf.zeros([2, 16, 16]) as unknown as tf.Tensor4D, [0, 1]),
                  /ClosedLoopTrainer: images must be a rank-4 tensor \[batch, H, W, C\], got \[2, 16, 16\]/);
