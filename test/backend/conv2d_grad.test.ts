@@ -81,6 +81,22 @@ describe('wasm Conv2DBackpropFilter and Conv2DBackpropInput match cpu', () => {
     }
   }
 
+  for (const [k, batch] of [[[4, 4], 3], [[3, 2], 1]] as const) {
+    it(`conv2dTranspose of a 1x1 code with a 'valid' ${k.join('x')} filter (one product): batch ${batch}, ` +
+       'forward and grads', async () => {
+      const z = randomTensor([batch, 1, 1, 6], 7);
+      const w = randomTensor([k[0], k[1], 5, 6], 8);
+      const r = randomTensor([batch, k[0], k[1], 5], 9);
+      await expectCpuParity((zi, wi, ri) => {
+        const f = (a: tf.Tensor, b: tf.Tensor) => tf.conv2dTranspose(
+          a as tf.Tensor4D, b as tf.Tensor4D, [batch, k[0], k[1], 5], 1, 'valid');
+        const [gz, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, b), ri)))([zi, wi]);
+        return [f(zi, wi), gz, gw];
+      }, [z, w, r]);
+      tf.dispose([z, w, r]);
+    });
+  }
+
   it('conv2d filter gradient over several batch chunks: batch 5, 48x48x64, 5x5 → 1', async () => {
     const x = randomTensor([5, 48, 48, 64], 9);
     const dy = randomTensor([5, 48, 48, 1], 10);

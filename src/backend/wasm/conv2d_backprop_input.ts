@@ -23,6 +23,10 @@
  *   filter `E[i', j', (ci,i,j)] = [i' = kh − 1 − i]·[j' = kw − 1 − j]` (one depthwise
  *   convolution), followed by the sum over the innermost `kh·kw` channels `(i, j)`.
  *
+ * - Product: when `dy` is one position whose receptive field is the whole input (`1×1` from a
+ *   `'valid'` filter as large as the input, as the last stage of a CSC encoder), `dx` is the
+ *   matrix product `dy [B, co] · W_flat [co, kh·kw·ci]`: one GEMM, no padding or phases.
+ *
  * The costs compared are multiply-adds, with GEMM output channels rounded up to XNNPACK's tile
  * and the depthwise convolution (a slower kernel per multiply-add) weighted by
  * `DEPTHWISE_WEIGHT`.
@@ -77,6 +81,9 @@ export function conv2dBackpropInput(
   const scatter = sh === 1 && sw === 1 && taps <= SCATTER_MAX_TAPS && scatterCost < convCost;
   const wanted = [kh - 1 - padInfo.top, h + padInfo.top - oh,
                   kw - 1 - padInfo.left, w + padInfo.left - ow];
+  if (oh === 1 && ow === 1 && h === kh && w === kw && padInfo.top === 0 && padInfo.left === 0) {
+    return compose(backend as tf.KernelBackend, (ops) => product(ops, dy, filter, [b, h, w, ci]));
+  }
   return compose(backend as tf.KernelBackend, (ops) => scatter
     ? productAndScatter(ops, dy, filter, wanted, [b, h, w, ci])
     : polyphase(ops, dy, filter, geometry, [sh, sw], [padInfo.top, padInfo.left], [b, h, w, ci]));
@@ -132,6 +139,14 @@ function polyphase(ops: WasmOps, dy: Info, filter: Info, g: Geometry, strides: [
   const left = pads[1] - g.q0[1] * sw;
   if (top === 0 && left === 0 && out.shape[1] === h && out.shape[2] === w) return out;
   return ops.slice(out, [0, top, left, 0], dxShape);
+}
+
+function product(ops: WasmOps, dy: Info, filter: Info, dxShape: [number, number, number, number]): Info {
+  const [kh, kw, ci, co] = filter.shape;
+  const wFlat = ops.reshape(ops.transpose(filter, [3, 0, 1, 2]), [1, co, kh * kw * ci]);
+  const dx = ops.run('BatchMatMul', {a: ops.reshape(dy, [1, dxShape[0], co]), b: wFlat},
+                     {transposeA: false, transposeB: false});
+  return ops.reshape(dx, dxShape);
 }
 
 function productAndScatter(ops: WasmOps, dy: Info, filter: Info, wanted: number[],
