@@ -203,13 +203,18 @@ const COLUMNS: [string, string][] = [['ort2', 'onnxruntime 2T'], ['ort1', 'onnxr
                                      ['torch1', 'PyTorch 1T'], ['torch2', 'PyTorch 2T']];
 
 /**
- * The onnxruntime session options of a deployment on `threads` cores: all graph optimisations
- * (the default, stated), operators run one after another on `threads` intra-op threads, the CPU
- * memory arena and memory pattern on (the defaults).
+ * The onnxruntime session options of a deployment on `threads` cores of a shared machine: all
+ * graph optimisations (the default, stated), operators run one after another on `threads`
+ * intra-op threads, the CPU memory arena and memory pattern on (the defaults), and idle pool
+ * threads that sleep instead of spinning (`session.intra_op.allow_spinning = 0`): spinning
+ * threads take the cores other processes need, and under load a 2-thread run then took 3×
+ * the time of one that sleeps. The reference script sets `OMP_WAIT_POLICY=PASSIVE`, the
+ * same for PyTorch's OpenMP threads.
  */
 function sessionOptions(threads: number): ort.InferenceSession.SessionOptions {
   return {graphOptimizationLevel: 'all', executionMode: 'sequential', intraOpNumThreads: threads,
-          interOpNumThreads: 1, enableCpuMemArena: true, enableMemPattern: true};
+          interOpNumThreads: 1, enableCpuMemArena: true, enableMemPattern: true,
+          extra: {session: {intra_op: {allow_spinning: '0'}}}};
 }
 
 async function main(): Promise<void> {

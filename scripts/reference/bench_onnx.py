@@ -17,7 +17,8 @@ padding 0 with conv_transpose2d's output_padding set to reach the signal's size.
   G_i = ReLU(conv2d(G_{i-1} - D_i G^_i, c_i W_i, b_i) + G^_i)), flatten (NHWC order), dense, softmax.
 
 `--threads N` sets torch's thread count and OpenBLAS's (OPENBLAS_NUM_THREADS, set before torch is
-imported). Checks the output against the tfjs output the driver wrote (max abs difference), then times
+imported); OMP_WAIT_POLICY=PASSIVE lets idle OpenMP threads sleep. Checks the output against
+the tfjs output the driver wrote (max abs difference), then times
 `--runs` forward passes after `--warmup`. Prints one JSON line: per model key the median ms,
 the max abs difference and the output's largest magnitude.
 """
@@ -42,6 +43,10 @@ if __name__ == '__main__':
     # torch.set_num_threads does not reach the OpenBLAS that Debian's torch does its matrix
     # products with (it starts one thread per core); OpenBLAS reads its count when torch loads it.
     os.environ['OPENBLAS_NUM_THREADS'] = str(parse_args(sys.argv[1:]).threads)
+    # Idle OpenMP threads sleep instead of spinning, as the driver's onnxruntime threads do: on a
+    # shared machine spinning threads slow everything (conv_transpose2d of the CSC stage on two
+    # threads under load: 8.8-10.4 ms spinning, 2.8 ms passive).
+    os.environ['OMP_WAIT_POLICY'] = 'PASSIVE'
 
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
