@@ -10,9 +10,9 @@ import {version} from './version';
 // Registers sparseland's layer classes and the file:// handler.
 import './index';
 
-const USAGE = `usage: sparseland export <model dir | model.json> <out.onnx>
+const USAGE = `usage: sparseland export <model dir | model.json> <out.onnx> [--layout nhwc|nchw]
   Converts a saved tfjs layers model made of sparseland and tfjs layers to ONNX
-  (opset 17, symbolic batch dimension, NHWC in and out). See docs/onnx.md.
+  (opset 17, symbolic batch dimension, images NHWC in and out as in tfjs, or NCHW). See docs/onnx.md.
 ${TRAIN_USAGE}
 ${EVAL_USAGE}
 sparseland --version`;

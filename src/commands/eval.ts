@@ -7,14 +7,18 @@ import {existsSync, readFileSync} from 'fs';
 import * as path from 'path';
 import {parseArgs} from 'util';
 import {setBackend} from '../backend';
+import {load} from '../pretrained';
 import {hasCheckpoint, loadCheckpoint} from '../train/checkpoint';
 import {openDataset} from '../train/ctrl_run';
 import {evaluateCscCtrl} from '../train/ctrl_eval';
 import {CommandIo, numberOption} from './io';
 
-export const EVAL_USAGE = `sparseland eval <run dir> [--data mnist|DIR] [--train-images N] [--test-images N]
-  [--components K] [--grid FILE] [--backend NAME] [--json]
-  evaluates <run dir>/encoder and /decoder (or its latest checkpoint): PSNR, SSIM, accuracy, sparsity, ΔR`;
+export const EVAL_USAGE = `sparseland eval <run dir | pretrained:NAME> [--data mnist|DIR] [--train-images N]
+  [--test-images N] [--components K] [--grid FILE] [--backend NAME] [--json]
+  evaluates <run dir>/encoder and /decoder (or its latest checkpoint), or a pretrained model:
+  PSNR, SSIM, nearest-subspace accuracy, sparsity, ΔR, and a grid of originals above reconstructions`;
+
+const PRETRAINED = 'pretrained:';
 
 const OPTIONS = {
   'data': {type: 'string'}, 'train-images': {type: 'string'}, 'test-images': {type: 'string'},
@@ -23,6 +27,10 @@ const OPTIONS = {
 
 /** Loads the models of a run directory (final models, else the latest checkpoint) and the data it was trained on. */
 async function loadRun(dir: string): Promise<{encoder: tf.LayersModel; decoder: tf.LayersModel; data?: string}> {
+  if (dir.startsWith(PRETRAINED)) {
+    const {encoder, decoder, info} = await load(dir.slice(PRETRAINED.length));
+    return {encoder, decoder, data: info.data as string | undefined};
+  }
   const meta = path.join(dir, 'run.json');
   const data = existsSync(meta) ? (JSON.parse(readFileSync(meta, 'utf8')) as {data?: string}).data : undefined;
   if (existsSync(path.join(dir, 'encoder', 'model.json')) && existsSync(path.join(dir, 'decoder', 'model.json'))) {
@@ -63,7 +71,7 @@ export async function evalCommand(args: string[], io: CommandIo): Promise<number
     const [h] = run.encoder.inputs[0].shape.slice(1) as number[];
     const test = await openDataset(data, h, 'test', io.err);
     const train = await openDataset(data, h, 'train', io.err);
-    const grid = values.grid ?? path.join(dir, 'eval.png');
+    const grid = values.grid ?? (dir.startsWith(PRETRAINED) ? 'eval.png' : path.join(dir, 'eval.png'));
     const result = await evaluateCscCtrl(run.encoder, run.decoder, {
       test, train, grid, testImages: counts['test-images'], trainImages: counts['train-images'],
       components: counts['components'],

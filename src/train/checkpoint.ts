@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {existsSync, promises as fs} from 'fs';
 import * as path from 'path';
+import {registerFileSystem} from '../io/file_system';
 import {ClosedLoopTrainer, TrainerState} from './closed_loop';
 
 /** Where a run is in its data and what it was started with. */
@@ -54,6 +55,7 @@ async function writeAtomic(file: string, data: string | Uint8Array): Promise<voi
 /** Saves a checkpoint of `trainer` at `position` into the run directory `dir`; returns its path. */
 export async function saveCheckpoint<Options>(dir: string, trainer: ClosedLoopTrainer, position: RunPosition,
                                               options: Options): Promise<string> {
+  registerFileSystem();
   const name = `ckpt-${String(position.step).padStart(6, '0')}`;
   const target = path.join(dir, name);
   await fs.rm(target, {recursive: true, force: true});
@@ -89,6 +91,7 @@ export function hasCheckpoint(dir: string): boolean {
 /** Loads the latest checkpoint of the run directory `dir` (the encoder first, so that tied decoders find its stages). */
 export async function loadCheckpoint<Options>(dir: string): Promise<CheckpointContents<Options>> {
   if (!hasCheckpoint(dir)) throw new Error(`loadCheckpoint: no checkpoint in '${dir}' (${LATEST} is missing)`);
+  registerFileSystem();
   const {checkpoint} = JSON.parse(await fs.readFile(path.join(dir, LATEST), 'utf8')) as {checkpoint: string};
   const source = path.join(dir, checkpoint);
   const state = JSON.parse(await fs.readFile(path.join(source, 'state.json'), 'utf8')) as StateFile<Options>;

@@ -38,6 +38,25 @@ describe('sparseland export (command line)', () => {
     await session.release();
   });
 
+  it('--layout nchw: the exported model takes and returns NCHW images', async () => {
+    const stage = sl.layers.cscStage({filters: 3, kernelSize: 3, iterations: 1, inputShape: [6, 5, 2], name: 'cli_nchw'});
+    const model = tf.sequential({layers: [stage, sl.layers.cscDecoder({tiedTo: stage})]});
+    await model.save(`file://${dir}/model`);
+    const out = path.join(dir, 'nchw.onnx');
+    assert.equal(await main(['export', path.join(dir, 'model'), out, '--layout', 'nchw'], collect, collect), 0, lines.join('\n'));
+    const session = await ort.InferenceSession.create(readFileSync(out));
+    const x = tf.randomUniform([2, 6, 5, 2], 0, 1, 'float32', 6);
+    const nchw = tf.transpose(x, [0, 3, 1, 2]);
+    const result = await session.run({[session.inputNames[0]]: new ort.Tensor('float32', nchw.dataSync() as Float32Array, nchw.shape)});
+    const got = result[session.outputNames[0]];
+    assert.deepEqual(got.dims, [2, 2, 6, 5]);
+    const want = tf.transpose(model.predict(x) as tf.Tensor, [0, 3, 1, 2]).dataSync();
+    assert.ok(want.every((v, i) => Math.abs(v - (got.data as Float32Array)[i]) <= 1e-4), 'outputs differ');
+    await session.release();
+    assert.equal(await main(['export', path.join(dir, 'model'), out, '--layout', 'nwhc'], collect, collect), 2);
+    assert.match(lines.join('\n'), /--layout must be nhwc or nchw, got 'nwhc'/);
+  });
+
   it('reports usage errors with status 2', async () => {
     assert.equal(await main([], collect, collect), 2);
     assert.match(lines.join('\n'), /no command given\nusage: sparseland export/);

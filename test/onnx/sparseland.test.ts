@@ -75,6 +75,20 @@ describe('onnx export: sparseland layers', () => {
     files.add(await expectOnnxMatchesTfjs(model, [1, 2, 5]), 'ml csc classifier');
   });
 
+  it('unitNormalization after dense (features) and on the channels of an image', async () => {
+    const features = tf.sequential({layers: [tf.layers.dense({units: 5, inputShape: [4]}), sl.layers.unitNormalization()]});
+    files.add(await expectOnnxMatchesTfjs(features), 'unit normalization features');
+    const image = tf.sequential({layers: [tf.layers.conv2d({filters: 3, kernelSize: 1, inputShape: [4, 5, 2]}),
+                                          sl.layers.unitNormalization({axis: -1})]});
+    files.add(await expectOnnxMatchesTfjs(image), 'unit normalization channels');
+  });
+
+  it('a CSC-CTRL encoder and its decoder (the MNIST preset with 2 to 4 atoms per stage)', async () => {
+    const {encoder, decoder} = sl.models.cscCtrl({filters: [2, 2, 2, 4]});
+    files.add(await expectOnnxMatchesTfjs(encoder, [1, 3]), 'csc-ctrl encoder');
+    files.add(await expectOnnxMatchesTfjs(decoder, [1, 3]), 'csc-ctrl decoder');
+  });
+
   const variants: [string, Partial<ListaLayerArgs>][] = [
     ['lista untied', {variant: 'lista'}],
     ['lista tied', {variant: 'lista', tied: true}],

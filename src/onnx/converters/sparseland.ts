@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import {CscDecoder} from '../../../layers/csc_decoder';
 import {CscStage} from '../../../layers/csc_stage';
 import {Lista} from '../../../layers/lista';
+import {UnitNormalization} from '../../../layers/unit_normalization';
 import {GraphBuilder, Value} from '../graph';
 import {registerConverter, unsupported} from '../registry';
 import {KERNEL_TO_OIHW, convPads, softThreshold, synthesisOf, transposePads} from './common';
@@ -164,4 +165,18 @@ registerConverter('Lista', ({graph: g, layer, inputs: [x], outputShapes: [shape]
     z = shrink(k, gemm(residual, w, z, `${hint}/update`, gamma ? gamma[k] : 1));
   }
   return [z!];
+});
+
+registerConverter('UnitNormalization', ({graph: g, layer, inputs: [input], outputShapes: [shape]}) => {
+  // y = x / √max(Σx², ε) along the layer's axis, in the tfjs (NHWC) order of the input.
+  const {axis, epsilon} = layer as UnitNormalization;
+  const x = g.nhwc(input);
+  const at = axis < 0 ? axis + x.shape.length : axis;
+  const reduced = x.shape.map((d, i) => (i === at ? 1 : d));
+  const squares = g.op('ReduceSumSquare', [x.name], `${layer.name}/sum_squares`, reduced, x.layout,
+                       {axes: {ints: [at]}, keepdims: {i: 1}});
+  const floored = g.op('Max', [squares.name, g.scalar(`${layer.name}/epsilon`, epsilon)], `${layer.name}/floor`,
+                       reduced, x.layout);
+  const norm = g.op('Sqrt', [floored.name], `${layer.name}/norm`, reduced, x.layout);
+  return [g.op('Div', [x.name, norm.name], `${layer.name}/normalize`, shape, x.layout)];
 });
