@@ -37,12 +37,14 @@ export interface CscCtrlArgs {
    */
   tied?: boolean;
   /**
-   * Batch normalisation after each encoder stage but the last (the codes of a stage with
-   * unit-norm atoms shrink by the threshold at every stage; normalising keeps the next stage's
-   * input at unit scale), and before each hidden ReLU of the decoder, as the DCGAN generator
-   * has. Default true.
+   * Batch normalisation after each encoder stage but the last: the codes of a stage with
+   * unit-norm atoms shrink by about `0.9/‖A‖` and then by the threshold at every stage, and
+   * normalising keeps the next stage's input at unit scale. Without it, choose a smaller
+   * `lambda` so that the deep stages' codes are not all zero. Default true.
    */
-  batchNorm?: boolean;
+  encoderBatchNorm?: boolean;
+  /** Batch normalisation before each hidden ReLU of the decoder, as the DCGAN generator has. Default true. */
+  decoderBatchNorm?: boolean;
   /** Seed of the weight initialisers, for reproducible models. Default 0. */
   seed?: number;
 }
@@ -99,7 +101,8 @@ export function resolveCscCtrlArgs(args: CscCtrlArgs = {}): Required<Omit<CscCtr
     iterations: v.nonNegInt(NAME, 'iterations', args.iterations ?? 2),
     lambda: v.nonNegNumber(NAME, 'lambda', args.lambda ?? 0.1),
     tied: v.bool(NAME, 'tied', args.tied ?? false),
-    batchNorm: v.bool(NAME, 'batchNorm', args.batchNorm ?? true),
+    encoderBatchNorm: v.bool(NAME, 'encoderBatchNorm', args.encoderBatchNorm ?? true),
+    decoderBatchNorm: v.bool(NAME, 'decoderBatchNorm', args.decoderBatchNorm ?? true),
     seed: v.nonNegInt(NAME, 'seed', args.seed ?? 0),
   };
 }
@@ -125,7 +128,8 @@ export function resolveCscCtrlArgs(args: CscCtrlArgs = {}): Required<Omit<CscCtr
  * ```
  */
 export function cscCtrl(args: CscCtrlArgs = {}): CscCtrl {
-  const {inputShape, filters, strides, paddings, kernelSize, iterations, lambda, tied, batchNorm, seed} =
+  const {inputShape, filters, strides, paddings, kernelSize, iterations, lambda, tied, encoderBatchNorm,
+         decoderBatchNorm, seed} =
     resolveCscCtrlArgs(args);
   const stages = filters.length;
   const stageLayers = filters.map((f, i) => cscStage({
@@ -135,7 +139,7 @@ export function cscCtrl(args: CscCtrlArgs = {}): CscCtrl {
   }));
   const encoder = tf.sequential({name: 'csc_ctrl_encoder', layers: [
     ...stageLayers.flatMap((stage, i) =>
-      batchNorm && i < stages - 1 ? [stage, tf.layers.batchNormalization({name: `csc_bn_${i + 1}`, momentum: BN_MOMENTUM})] : [stage]),
+      encoderBatchNorm && i < stages - 1 ? [stage, tf.layers.batchNormalization({name: `csc_bn_${i + 1}`, momentum: BN_MOMENTUM})] : [stage]),
     tf.layers.flatten({name: 'features'}), unitNormalization({name: 'sphere'})]});
   const codeShape = stageLayers[stages - 1].outputShape as number[];
   const featureSize = codeShape.slice(1).reduce((a, b) => a * b, 1);
@@ -151,7 +155,7 @@ export function cscCtrl(args: CscCtrlArgs = {}): CscCtrl {
                     kernelInitializer: tf.initializers.glorotNormal({seed: seed * 1000 + 100 + i + 1})});
     layers.push(synthesis);
     if (i > 0) {
-      if (batchNorm) layers.push(tf.layers.batchNormalization({name: `bn_${i}`, momentum: BN_MOMENTUM}));
+      if (decoderBatchNorm) layers.push(tf.layers.batchNormalization({name: `bn_${i}`, momentum: BN_MOMENTUM}));
       layers.push(tf.layers.reLU({name: `relu_${i}`}));
     }
   }

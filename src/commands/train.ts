@@ -29,6 +29,7 @@ export const TRAIN_USAGE = `sparseland train --preset ${Object.keys(TRAIN_PRESET
   --lr X --encoder-steps N --schedule constant|cosine --epsilon-squared X --seed N
   --filters A,B,...     atoms per stage   --iterations K   --tied   --flip
   --shared-statistics   encode X and X̂ in one batch (shared batch-norm statistics)
+  --lambda X            initial λ of every stage   --no-encoder-batch-norm   no normalisation between stages
   --checkpoint-every N  rounds between checkpoints (default 200)
   --max-rounds N        stop (resumably) after N rounds
   --max-minutes X       stop (resumably) after the round that passes X minutes`;
@@ -39,7 +40,7 @@ const OPTIONS = {
   'lr': {type: 'string'}, 'encoder-steps': {type: 'string'}, 'schedule': {type: 'string'},
   'epsilon-squared': {type: 'string'}, 'seed': {type: 'string'}, 'filters': {type: 'string'},
   'iterations': {type: 'string'}, 'tied': {type: 'boolean'}, 'flip': {type: 'boolean'},
-  'shared-statistics': {type: 'boolean'},
+  'shared-statistics': {type: 'boolean'}, 'lambda': {type: 'string'}, 'no-encoder-batch-norm': {type: 'boolean'},
   'checkpoint-every': {type: 'string'}, 'max-rounds': {type: 'string'}, 'max-minutes': {type: 'string'},
 } as const;
 
@@ -63,7 +64,7 @@ export async function trainCommand(args: string[], io: CommandIo, signal?: Abort
   const numbers: [keyof typeof parsed, keyof CtrlRunOptions, boolean, number][] = [
     ['epochs', 'epochs', true, 1], ['batch', 'batchSize', true, 1], ['lr', 'learningRate', false, 0],
     ['encoder-steps', 'encoderSteps', true, 1], ['epsilon-squared', 'epsilonSquared', false, 0],
-    ['seed', 'seed', true, 0], ['iterations', 'iterations', true, 0], ['checkpoint-every', 'checkpointEvery', true, 1],
+    ['seed', 'seed', true, 0], ['iterations', 'iterations', true, 0], ['lambda', 'lambda', false, 0], ['checkpoint-every', 'checkpointEvery', true, 1],
   ];
   for (const [flag, key, integer, min] of numbers) {
     const raw = parsed[flag];
@@ -92,6 +93,7 @@ export async function trainCommand(args: string[], io: CommandIo, signal?: Abort
   if (parsed.tied) options.tied = true;
   if (parsed.flip) options.flip = true;
   if (parsed['shared-statistics']) options.sharedStatistics = true;
+  if (parsed['no-encoder-batch-norm']) options.encoderBatchNorm = false;
   let maxRounds: number | undefined;
   if (parsed['max-rounds'] !== undefined) {
     const value = numberOption('max-rounds', parsed['max-rounds'], true, 1);

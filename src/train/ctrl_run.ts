@@ -27,6 +27,10 @@ export interface CtrlRunOptions {
   iterations?: number;
   /** Decoder tied to the encoder's dictionaries. Default false. */
   tied?: boolean;
+  /** Initial `λ` of every stage. Default 0.1. */
+  lambda?: number;
+  /** Batch normalisation between the encoder's stages. Default true. */
+  encoderBatchNorm?: boolean;
   /** Default `'binary'`. */
   mode?: CtrlMode;
   epochs?: number;
@@ -47,7 +51,7 @@ export interface CtrlRunOptions {
 
 /** Defaults of {@link CtrlRunOptions}. */
 export const CTRL_RUN_DEFAULTS: Required<Omit<CtrlRunOptions, 'filters'>> = {
-  preset: 'mnist', data: 'mnist', iterations: 2, tied: false, mode: 'binary', epochs: 1, batchSize: 128,
+  preset: 'mnist', data: 'mnist', iterations: 2, tied: false, lambda: 0.1, encoderBatchNorm: true, mode: 'binary', epochs: 1, batchSize: 128,
   learningRate: 1.5e-4, encoderSteps: 1, schedule: 'constant', epsilonSquared: 0.5, sharedStatistics: false,
   flip: false, seed: 0,
   checkpointEvery: 200,
@@ -108,6 +112,7 @@ export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume 
   } else {
     run = resolve(options);
     ({encoder, decoder} = cscCtrl({preset: run.preset, iterations: run.iterations, tied: run.tied, seed: run.seed,
+                                   lambda: run.lambda, encoderBatchNorm: run.encoderBatchNorm,
                                    ...(run.filters ? {filters: run.filters} : {})}));
   }
   const [h] = encoder.inputs[0].shape.slice(1) as number[];

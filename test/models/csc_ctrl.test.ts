@@ -48,7 +48,7 @@ describe('cscCtrl', () => {
   });
 
   it('tied: each decoder layer synthesises with its stage\'s dictionary and owns no filters', () => {
-    const {decoder, stages} = cscCtrl({filters: [4, 8, 8, 8], tied: true, batchNorm: false});
+    const {decoder, stages} = cscCtrl({filters: [4, 8, 8, 8], tied: true, decoderBatchNorm: false});
     const synthesis = decoder.layers.filter((l): l is CscDecoder => l instanceof CscDecoder);
     assert.equal(synthesis.length, 4);
     synthesis.forEach((layer, k) => {
@@ -96,6 +96,8 @@ describe('cscCtrl', () => {
     expectThrows(() => cscCtrl({iterations: -1}), /cscCtrl: iterations must be a non-negative integer, got -1/);
     expectThrows(() => cscCtrl({lambda: -0.1}), /cscCtrl: lambda must be a finite number ≥ 0, got -0.1/);
     expectThrows(() => cscCtrl({tied: 1 as never}), /cscCtrl: tied must be true or false, got 1/);
+    expectThrows(() => cscCtrl({encoderBatchNorm: 'no' as never}), /cscCtrl: encoderBatchNorm must be true or false, got 'no'/);
+    expectThrows(() => cscCtrl({decoderBatchNorm: 0 as never}), /cscCtrl: decoderBatchNorm must be true or false, got 0/);
     expectThrows(() => cscCtrl({seed: 0.5}), /cscCtrl: seed must be a non-negative integer, got 0.5/);
   });
 });
