@@ -77,17 +77,16 @@ export async function evaluateCscCtrl(encoder: tf.LayersModel, decoder: tf.Layer
   const nonZero = new Array<number>(stages.length).fill(0);
   const sizes = new Array<number>(stages.length).fill(0);
   const test = await mapImages(options.test, testImages, batchSize, (x) => {
-    let h: tf.Tensor = x;
-    let z: tf.Tensor | null = null;
+    // The encoder layer by layer, to measure each stage's codes on the way to the features z.
+    let z: tf.Tensor = x;
     for (const layer of encoder.layers) {
-      h = layer.apply(h) as tf.Tensor;
+      z = layer.apply(z) as tf.Tensor;
       const s = stages.indexOf(layer as CscStage);
       if (s >= 0) {
-        nonZero[s] += density(h) * h.size;
-        sizes[s] += h.size;
+        nonZero[s] += density(z) * z.size;
+        sizes[s] += z.size;
       }
     }
-    z = h;
     const xHat = decoder.apply(z) as tf.Tensor4D;
     const zHat = encoder.apply(xHat) as tf.Tensor;
     return [z, zHat, psnr(x, xHat), ssim(x, xHat)];
