@@ -45,6 +45,13 @@ export interface CscCtrlArgs {
   encoderBatchNorm?: boolean;
   /** Batch normalisation before each hidden ReLU of the decoder, as the DCGAN generator has. Default true. */
   decoderBatchNorm?: boolean;
+  /**
+   * The codes of the last stage, which become the features: `'sparse'` (non-negative and
+   * thresholded, as every other stage) or `'linear'` (signed, `λ = 0`: the unrolled least-squares
+   * steps are a linear map, like the last convolution of the published CTRL encoder, so that the
+   * features are dense before their normalisation). Default `'sparse'`.
+   */
+  features?: 'sparse' | 'linear';
   /** Seed of the weight initialisers, for reproducible models. Default 0. */
   seed?: number;
 }
@@ -103,6 +110,7 @@ export function resolveCscCtrlArgs(args: CscCtrlArgs = {}): Required<Omit<CscCtr
     tied: v.bool(NAME, 'tied', args.tied ?? false),
     encoderBatchNorm: v.bool(NAME, 'encoderBatchNorm', args.encoderBatchNorm ?? true),
     decoderBatchNorm: v.bool(NAME, 'decoderBatchNorm', args.decoderBatchNorm ?? true),
+    features: v.oneOf(NAME, 'features', args.features ?? 'sparse', ['sparse', 'linear'] as const),
     seed: v.nonNegInt(NAME, 'seed', args.seed ?? 0),
   };
 }
@@ -129,13 +137,14 @@ export function resolveCscCtrlArgs(args: CscCtrlArgs = {}): Required<Omit<CscCtr
  */
 export function cscCtrl(args: CscCtrlArgs = {}): CscCtrl {
   const {inputShape, filters, strides, paddings, kernelSize, iterations, lambda, tied, encoderBatchNorm,
-         decoderBatchNorm, seed} =
+         decoderBatchNorm, features, seed} =
     resolveCscCtrlArgs(args);
   const stages = filters.length;
   const stageLayers = filters.map((f, i) => cscStage({
     name: `csc_${i + 1}`, filters: f, kernelSize, strides: strides[i], padding: paddings[i], iterations, lambda,
     kernelInitializer: tf.initializers.glorotNormal({seed: seed * 1000 + i + 1}),
     ...(i === 0 ? {inputShape} : {}),
+    ...(i === stages - 1 && features === 'linear' ? {nonNeg: false, lambda: 0, trainableLambda: false} : {}),
   }));
   const encoder = tf.sequential({name: 'csc_ctrl_encoder', layers: [
     ...stageLayers.flatMap((stage, i) =>

@@ -30,6 +30,7 @@ export const TRAIN_USAGE = `sparseland train --preset ${Object.keys(TRAIN_PRESET
   --filters A,B,...     atoms per stage   --iterations K   --tied   --flip
   --shared-statistics   encode X and X̂ in one batch (shared batch-norm statistics)
   --lambda X            initial λ of every stage   --no-encoder-batch-norm   no normalisation between stages
+  --features sparse|linear   the last stage's codes: thresholded, or signed with λ = 0
   --checkpoint-every N  rounds between checkpoints (default 200)
   --max-rounds N        stop (resumably) after N rounds
   --max-minutes X       stop (resumably) after the round that passes X minutes`;
@@ -41,6 +42,7 @@ const OPTIONS = {
   'epsilon-squared': {type: 'string'}, 'seed': {type: 'string'}, 'filters': {type: 'string'},
   'iterations': {type: 'string'}, 'tied': {type: 'boolean'}, 'flip': {type: 'boolean'},
   'shared-statistics': {type: 'boolean'}, 'lambda': {type: 'string'}, 'no-encoder-batch-norm': {type: 'boolean'},
+  'features': {type: 'string'},
   'checkpoint-every': {type: 'string'}, 'max-rounds': {type: 'string'}, 'max-minutes': {type: 'string'},
 } as const;
 
@@ -94,6 +96,12 @@ export async function trainCommand(args: string[], io: CommandIo, signal?: Abort
   if (parsed.flip) options.flip = true;
   if (parsed['shared-statistics']) options.sharedStatistics = true;
   if (parsed['no-encoder-batch-norm']) options.encoderBatchNorm = false;
+  if (parsed.features !== undefined) {
+    if (parsed.features !== 'sparse' && parsed.features !== 'linear') {
+      return io.usage(`--features must be sparse or linear, got '${parsed.features}'`);
+    }
+    options.features = parsed.features;
+  }
   let maxRounds: number | undefined;
   if (parsed['max-rounds'] !== undefined) {
     const value = numberOption('max-rounds', parsed['max-rounds'], true, 1);

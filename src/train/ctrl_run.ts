@@ -31,6 +31,8 @@ export interface CtrlRunOptions {
   lambda?: number;
   /** Batch normalisation between the encoder's stages. Default true. */
   encoderBatchNorm?: boolean;
+  /** The last stage's codes: `'sparse'` or `'linear'` (see `cscCtrl`). Default `'sparse'`. */
+  features?: 'sparse' | 'linear';
   /** Default `'binary'`. */
   mode?: CtrlMode;
   epochs?: number;
@@ -51,7 +53,8 @@ export interface CtrlRunOptions {
 
 /** Defaults of {@link CtrlRunOptions}. */
 export const CTRL_RUN_DEFAULTS: Required<Omit<CtrlRunOptions, 'filters'>> = {
-  preset: 'mnist', data: 'mnist', iterations: 2, tied: false, lambda: 0.1, encoderBatchNorm: true, mode: 'binary', epochs: 1, batchSize: 128,
+  preset: 'mnist', data: 'mnist', iterations: 2, tied: false, lambda: 0.1, encoderBatchNorm: true, features: 'sparse',
+  mode: 'binary', epochs: 1, batchSize: 128,
   learningRate: 1.5e-4, encoderSteps: 1, schedule: 'constant', epsilonSquared: 0.5, sharedStatistics: false,
   flip: false, seed: 0,
   checkpointEvery: 200,
@@ -112,7 +115,7 @@ export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume 
   } else {
     run = resolve(options);
     ({encoder, decoder} = cscCtrl({preset: run.preset, iterations: run.iterations, tied: run.tied, seed: run.seed,
-                                   lambda: run.lambda, encoderBatchNorm: run.encoderBatchNorm,
+                                   lambda: run.lambda, encoderBatchNorm: run.encoderBatchNorm, features: run.features,
                                    ...(run.filters ? {filters: run.filters} : {})}));
   }
   const [h] = encoder.inputs[0].shape.slice(1) as number[];

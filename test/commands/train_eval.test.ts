@@ -58,6 +58,8 @@ describe('sparseland train / eval (command line)', () => {
     assert.match(lines.join('\n'), /--filters must be comma-separated positive integers, got '8,x'/);
     assert.equal(await run(['train', '--preset', 'mnist-csc-ctrl', '--mode', 'both']), 2);
     assert.match(lines.join('\n'), /--mode must be binary or multi, got 'both'/);
+    assert.equal(await run(['train', '--preset', 'mnist-csc-ctrl', '--features', 'dense']), 2);
+    assert.match(lines.join('\n'), /--features must be sparse or linear, got 'dense'/);
     assert.equal(await run(['train', '--preset', 'mnist-csc-ctrl', '--colour']), 2);
     assert.match(lines.join('\n'), /Unknown option '--colour'/);
     assert.equal(await run(['eval']), 2);

@@ -47,6 +47,17 @@ describe('cscCtrl', () => {
     expectNoLeak(() => tf.tidy(() => decoder.apply(encoder.apply(x)) as tf.Tensor));
   });
 
+  it("features 'linear': the last stage is signed with λ = 0 (a linear map), the others stay sparse", () => {
+    const {encoder, stages} = cscCtrl({filters: [4, 4, 4, 8], features: 'linear'});
+    const last = stages[3];
+    assert.deepEqual([last.nonNeg, last.lambda, last.trainableLambda], [false, 0, false]);
+    assert.ok(stages.slice(0, 3).every((s) => s.nonNeg && s.lambda === 0.1));
+    const x = tf.randomUniform([6, 32, 32, 1], -1, 1, 'float32', 3);
+    const z = encoder.apply(x, {training: true}) as tf.Tensor;
+    assert.ok(tf.min(z).dataSync()[0] < 0, 'signed features');
+    assert.equal(tf.sum(tf.cast(tf.equal(z, 0), 'int32')).dataSync()[0], 0, 'dense features');
+  });
+
   it('tied: each decoder layer synthesises with its stage\'s dictionary and owns no filters', () => {
     const {decoder, stages} = cscCtrl({filters: [4, 8, 8, 8], tied: true, decoderBatchNorm: false});
     const synthesis = decoder.layers.filter((l): l is CscDecoder => l instanceof CscDecoder);
@@ -99,5 +110,6 @@ describe('cscCtrl', () => {
     expectThrows(() => cscCtrl({encoderBatchNorm: 'no' as never}), /cscCtrl: encoderBatchNorm must be true or false, got 'no'/);
     expectThrows(() => cscCtrl({decoderBatchNorm: 0 as never}), /cscCtrl: decoderBatchNorm must be true or false, got 0/);
     expectThrows(() => cscCtrl({seed: 0.5}), /cscCtrl: seed must be a non-negative integer, got 0.5/);
+    expectThrows(() => cscCtrl({features: 'dense' as never}), /cscCtrl: features must be one of 'sparse', 'linear', got 'dense'/);
   });
 });
