@@ -164,11 +164,15 @@ export async function trainCommand(args: string[], io: CommandIo, signal?: Abort
            `checkpoint in ${dir}${result.finished ? `, models in ${dir}/encoder and ${dir}/decoder` : ' (--resume continues)'}`);
     const [h] = result.encoder.inputs[0].shape.slice(1) as number[];
     const test = await openDataset(run.data, h, 'test', io.err);
+    const train = await openDataset(run.data, h, 'train', io.err);
     const grid = path.join(dir, 'reconstructions.png');
-    const evaluation = await evaluateCscCtrl(result.encoder, result.decoder, {test, testImages: Math.min(test.count, 500),
-                                                                              grid, gridImages: 16});
-    io.out(`test reconstructions (${evaluation.images} images): PSNR ${evaluation.psnr.toFixed(2)} dB, ` +
-           `SSIM ${evaluation.ssim.toFixed(3)}; code density per stage ${evaluation.density.map((d) => d.toFixed(3)).join(', ')}`);
+    const evaluation = await evaluateCscCtrl(result.encoder, result.decoder, {
+      test, testImages: Math.min(test.count, 500), train, trainImages: Math.min(train.count, 1000), grid, gridImages: 16,
+    });
+    io.out(`held-out images (${evaluation.images}): reconstruction PSNR ${evaluation.psnr.toFixed(2)} dB, ` +
+           `SSIM ${evaluation.ssim.toFixed(3)}; nearest-subspace accuracy of the features ` +
+           `${(100 * evaluation.accuracy!).toFixed(1)} % (fitted on ${Math.min(train.count, 1000)} training images); ` +
+           `code density per stage ${evaluation.density.map((d) => d.toFixed(3)).join(', ')}`);
     io.out(`wrote ${grid} (originals above reconstructions)`);
     return 0;
   } catch (e) {

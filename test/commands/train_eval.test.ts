@@ -27,7 +27,8 @@ describe('sparseland train / eval (command line)', () => {
     assert.equal(await run([...args, '--max-rounds', '2']), 0, lines.join('\n'));
     assert.match(lines.join('\n'), /training mnist-csc-ctrl on mnist-train \(9000 images\) .*round 0 of 140/);
     assert.match(lines.join('\n'), /stopped at round 2 \(epoch 0, batch 2\).*--resume continues/);
-    assert.match(lines.join('\n'), /test reconstructions \(500 images\): PSNR -?\d+\.\d+ dB, SSIM/);
+    assert.match(lines.join('\n'),
+                 /held-out images \(500\): reconstruction PSNR -?\d+\.\d+ dB, SSIM .*nearest-subspace accuracy of the features \d+\.\d %/);
     const grid = PNG.sync.read(readFileSync(path.join(out, 'reconstructions.png')));
     assert.deepEqual([grid.width, grid.height], [16 * 65 + 1, 2 * 65 + 1]);
     assert.equal(readFileSync(path.join(out, 'log.jsonl'), 'utf8').trim().split('\n').length, 2);
