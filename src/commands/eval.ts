@@ -26,23 +26,32 @@ const OPTIONS = {
 } as const;
 
 /** Loads the models of a run directory (final models, else the latest checkpoint) and the data it was trained on. */
-async function loadRun(dir: string): Promise<{encoder: tf.LayersModel; decoder: tf.LayersModel; data?: string}> {
+interface LoadedRun {
+  encoder: tf.LayersModel;
+  decoder: tf.LayersModel;
+  data?: string;
+  cacheDir?: string;
+}
+
+async function loadRun(dir: string): Promise<LoadedRun> {
   if (dir.startsWith(PRETRAINED)) {
     const {encoder, decoder, info} = await load(dir.slice(PRETRAINED.length));
     return {encoder, decoder, data: info.data as string | undefined};
   }
   const meta = path.join(dir, 'run.json');
-  const data = existsSync(meta) ? (JSON.parse(readFileSync(meta, 'utf8')) as {data?: string}).data : undefined;
+  const {data, cacheDir} = existsSync(meta)
+    ? JSON.parse(readFileSync(meta, 'utf8')) as {data?: string; cacheDir?: string} : {data: undefined, cacheDir: undefined};
   if (existsSync(path.join(dir, 'encoder', 'model.json')) && existsSync(path.join(dir, 'decoder', 'model.json'))) {
     const encoder = await tf.loadLayersModel(`file://${path.resolve(dir, 'encoder', 'model.json')}`);
     const decoder = await tf.loadLayersModel(`file://${path.resolve(dir, 'decoder', 'model.json')}`);
-    return {encoder, decoder, data};
+    return {encoder, decoder, data, cacheDir};
   }
   if (hasCheckpoint(dir)) {
-    const checkpoint = await loadCheckpoint<{data: string}>(dir);
+    const checkpoint = await loadCheckpoint<{data: string; cacheDir?: string}>(dir);
     tf.dispose([...checkpoint.trainerState.encoderOptimizer, ...checkpoint.trainerState.decoderOptimizer]
       .map((w) => w.tensor));
-    return {encoder: checkpoint.encoder, decoder: checkpoint.decoder, data: data ?? checkpoint.options.data};
+    return {encoder: checkpoint.encoder, decoder: checkpoint.decoder, data: data ?? checkpoint.options.data,
+            cacheDir: cacheDir ?? checkpoint.options.cacheDir};
   }
   throw new Error(`no models in '${dir}' (expected encoder/ and decoder/, or a checkpoint)`);
 }
@@ -69,8 +78,8 @@ export async function evalCommand(args: string[], io: CommandIo): Promise<number
     const run = await loadRun(dir);
     const data = values.data ?? run.data ?? 'mnist';
     const [h] = run.encoder.inputs[0].shape.slice(1) as number[];
-    const test = await openDataset(data, h, 'test', io.err);
-    const train = await openDataset(data, h, 'train', io.err);
+    const test = await openDataset(data, h, 'test', io.err, run.cacheDir);
+    const train = await openDataset(data, h, 'train', io.err, run.cacheDir);
     const grid = values.grid ?? (dir.startsWith(PRETRAINED) ? 'eval.png' : path.join(dir, 'eval.png'));
     const result = await evaluateCscCtrl(run.encoder, run.decoder, {
       test, train, grid, testImages: counts['test-images'], trainImages: counts['train-images'],

@@ -21,6 +21,7 @@ export const TRAIN_PRESETS: Record<string, CtrlRunOptions> = {
 
 export const TRAIN_USAGE = `sparseland train --preset ${Object.keys(TRAIN_PRESETS).join('|')} [options]
   --data DIR            image folder (DIR/train/<class>/*.JPEG, DIR/val/...); 'mnist' for the MNIST preset
+  --cache DIR           where the folder's decoded shards go (default DIR/.sparseland-cache)
   --epochs N            epochs (default 1)          --batch N         images per round
   --out DIR             run directory (default out/<preset>)
   --resume              continue the run in --out from its last checkpoint
@@ -36,7 +37,7 @@ export const TRAIN_USAGE = `sparseland train --preset ${Object.keys(TRAIN_PRESET
   --max-minutes X       stop (resumably) after the round that passes X minutes`;
 
 const OPTIONS = {
-  'preset': {type: 'string'}, 'data': {type: 'string'}, 'epochs': {type: 'string'}, 'batch': {type: 'string'},
+  'preset': {type: 'string'}, 'data': {type: 'string'}, 'cache': {type: 'string'}, 'epochs': {type: 'string'}, 'batch': {type: 'string'},
   'out': {type: 'string'}, 'resume': {type: 'boolean'}, 'backend': {type: 'string'}, 'mode': {type: 'string'},
   'lr': {type: 'string'}, 'encoder-steps': {type: 'string'}, 'schedule': {type: 'string'},
   'epsilon-squared': {type: 'string'}, 'seed': {type: 'string'}, 'filters': {type: 'string'},
@@ -76,6 +77,7 @@ export async function trainCommand(args: string[], io: CommandIo, signal?: Abort
     (options as Record<string, unknown>)[key] = value;
   }
   if (parsed.data !== undefined) options.data = parsed.data;
+  if (parsed.cache !== undefined) options.cacheDir = parsed.cache;
   if (options.data === undefined) return io.usage(`preset '${presetName}' needs --data DIR (an image folder)`);
   if (parsed.mode !== undefined) {
     if (parsed.mode !== 'binary' && parsed.mode !== 'multi') return io.usage(`--mode must be binary or multi, got '${parsed.mode}'`);
@@ -163,8 +165,8 @@ export async function trainCommand(args: string[], io: CommandIo, signal?: Abort
            `${((position.step - firstStep) * run.batchSize / Math.max(seconds, 1e-9)).toFixed(1)} images/s; ` +
            `checkpoint in ${dir}${result.finished ? `, models in ${dir}/encoder and ${dir}/decoder` : ' (--resume continues)'}`);
     const [h] = result.encoder.inputs[0].shape.slice(1) as number[];
-    const test = await openDataset(run.data, h, 'test', io.err);
-    const train = await openDataset(run.data, h, 'train', io.err);
+    const test = await openDataset(run.data, h, 'test', io.err, run.cacheDir);
+    const train = await openDataset(run.data, h, 'train', io.err, run.cacheDir);
     const grid = path.join(dir, 'reconstructions.png');
     const evaluation = await evaluateCscCtrl(result.encoder, result.decoder, {
       test, testImages: Math.min(test.count, 500), train, trainImages: Math.min(train.count, 1000), grid, gridImages: 16,

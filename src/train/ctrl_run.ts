@@ -43,6 +43,11 @@ export interface CtrlRunOptions {
   epsilonSquared?: number;
   /** Encode `X` and `X̂` in one batch (shared batch-normalisation statistics). Default false. */
   sharedStatistics?: boolean;
+  /**
+   * Where folder data's decoded shards go (one subfolder per split and size). Default: the
+   * image folder's own `.sparseland-cache/`.
+   */
+  cacheDir?: string;
   /** Random horizontal flips (folder data). Default false. */
   flip?: boolean;
   /** Seed of the data order and the weights. Default 0. */
@@ -52,7 +57,7 @@ export interface CtrlRunOptions {
 }
 
 /** Defaults of {@link CtrlRunOptions}. */
-export const CTRL_RUN_DEFAULTS: Required<Omit<CtrlRunOptions, 'filters'>> = {
+export const CTRL_RUN_DEFAULTS: Required<Omit<CtrlRunOptions, 'filters' | 'cacheDir'>> = {
   preset: 'mnist', data: 'mnist', iterations: 2, tied: false, lambda: 0.1, encoderBatchNorm: true, features: 'sparse',
   mode: 'binary', epochs: 1, batchSize: 128,
   learningRate: 1.5e-4, encoderSteps: 1, schedule: 'constant', epsilonSquared: 0.5, sharedStatistics: false,
@@ -82,14 +87,19 @@ export interface CtrlRunResult {
   position: RunPosition;
   /** Whether all epochs were done (false when stopped by the signal or `maxRounds`). */
   finished: boolean;
-  options: Required<Omit<CtrlRunOptions, 'filters'>> & {filters?: number[]};
+  options: Required<Omit<CtrlRunOptions, 'filters' | 'cacheDir'>> & {filters?: number[]; cacheDir?: string};
 }
 
-/** Opens the data set of a run: the MNIST training digits or an image folder at the preset's size. */
+/**
+ * Opens the data set of a run: the MNIST digits or an image folder at the preset's size, its
+ * shards cached under `cacheDir/<split>-<size>` when given.
+ */
 export async function openDataset(data: string, size: number, split: 'train' | 'test',
-                                  warn?: (message: string) => void): Promise<ImageDataset> {
+                                  warn?: (message: string) => void, cacheDir?: string): Promise<ImageDataset> {
   if (data === 'mnist') return mnistDataset({split, size: 32});
-  return imageFolder({root: data, split: split === 'test' ? 'val' : 'train', size, warn});
+  const folderSplit = split === 'test' ? 'val' : 'train';
+  return imageFolder({root: data, split: folderSplit, size, warn,
+                      ...(cacheDir ? {cacheDir: path.join(cacheDir, `${folderSplit}-${size}`)} : {})});
 }
 
 /**
@@ -119,7 +129,7 @@ export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume 
                                    ...(run.filters ? {filters: run.filters} : {})}));
   }
   const [h] = encoder.inputs[0].shape.slice(1) as number[];
-  const dataset = await openDataset(run.data, h, 'train', hooks.warn);
+  const dataset = await openDataset(run.data, h, 'train', hooks.warn, run.cacheDir);
   const roundsPerEpoch = dataset.batchesPerEpoch(run.batchSize);
   if (roundsPerEpoch === 0) {
     v.reject(NAME, 'batchSize', `at most the ${dataset.count} images of the data set`, run.batchSize);

@@ -68,8 +68,9 @@ describe('trainCscCtrl (a run over MNIST)', () => {
       }
     }
     const epochs: number[] = [];
+    const cacheDir = path.join(root, 'shards');
     const run = await trainCscCtrl(path.join(root, 'd'), {...TINY, preset: 'cifar', data, batchSize: 8, epochs: 2,
-                                                          flip: true, checkpointEvery: 4}, false,
+                                                          flip: true, checkpointEvery: 4, cacheDir}, false,
                                    {onRound: (_, position) => epochs.push(position.epoch)});
     assert.deepEqual(epochs, [0, 0, 1, 1, 1, 2]);
     assert.equal(run.finished, true);
@@ -77,6 +78,8 @@ describe('trainCscCtrl (a run over MNIST)', () => {
       assert.ok(existsSync(path.join(root, 'd', file)), file);
     }
     assert.equal(JSON.parse(readFileSync(path.join(root, 'd', 'run.json'), 'utf8')).step, 6);
+    assert.ok(existsSync(path.join(cacheDir, 'train-32', 'index.json')), 'shards in the cache folder');
+    assert.ok(!existsSync(path.join(data, '.sparseland-cache')));
   });
 
   it('rejects bad arguments, naming them', async () => {
