@@ -10,23 +10,12 @@ import * as tf from '@tensorflow/tfjs';
 import {createHash} from 'crypto';
 import {promises as fs} from 'fs';
 import * as path from 'path';
+import {writeFileAtomic} from './atomic_write';
 
 const SCHEME = 'file://';
 const MODEL_JSON = 'model.json';
 const WEIGHTS_FILE = /^weights\.[0-9a-f]{16}\.bin$/;
 const TEMPORARY = /^(model\.json|weights\.[0-9a-f]{16}\.bin)\.\d+\.\d+\.tmp$/;
-
-async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  const handle = await fs.open(tmp, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.rename(tmp, file);
-}
 
 function concatBuffers(data: ArrayBuffer | ArrayBuffer[]): Uint8Array {
   return Array.isArray(data)
@@ -48,7 +37,7 @@ export class FileSystemHandler implements tf.io.IOHandler {
       ? new Uint8Array(0) : concatBuffers(artifacts.weightData as ArrayBuffer | ArrayBuffer[]);
     const hash = createHash('sha256').update(weights).digest('hex').slice(0, 16);
     const weightsName = `weights.${hash}.bin`;
-    await writeAtomic(path.join(dir, weightsName), weights);
+    await writeFileAtomic(path.join(dir, weightsName), weights);
     const modelJson: tf.io.ModelJSON = {
       modelTopology: artifacts.modelTopology as object,
       format: artifacts.format,
@@ -58,7 +47,7 @@ export class FileSystemHandler implements tf.io.IOHandler {
       userDefinedMetadata: artifacts.userDefinedMetadata,
       weightsManifest: [{paths: [weightsName], weights: artifacts.weightSpecs ?? []}],
     };
-    await writeAtomic(path.join(dir, MODEL_JSON), JSON.stringify(modelJson));
+    await writeFileAtomic(path.join(dir, MODEL_JSON), JSON.stringify(modelJson));
     // Remove what earlier (possibly killed) saves left: other weight files and temporaries.
     for (const name of await fs.readdir(dir)) {
       if ((WEIGHTS_FILE.test(name) && name !== weightsName) || TEMPORARY.test(name)) {

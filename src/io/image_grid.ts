@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import {promises as fs} from 'fs';
 import * as path from 'path';
 import {PNG} from 'pngjs';
+import {writeFileAtomic} from './atomic_write';
 
 export interface ImageGridOptions {
   /** Images per row. Default: ⌈√n⌉. */
@@ -65,9 +66,7 @@ export function imageGridPng(images: tf.Tensor4D, options: ImageGridOptions = {}
 export async function writeImageGrid(file: string, images: tf.Tensor4D,
                                      options: ImageGridOptions = {}): Promise<void> {
   await fs.mkdir(path.dirname(file), {recursive: true});
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, imageGridPng(images, options));
-  await fs.rename(tmp, file);
+  await writeFileAtomic(file, imageGridPng(images, options));
 }
 
 /** Conv filters `[kh, kw, C_img, C_code]` as `C_code` images `[C_code, kh, kw, C_img]`. */

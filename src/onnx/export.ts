@@ -4,8 +4,8 @@
  * and out.
  */
 import * as tf from '@tensorflow/tfjs';
-import {promises as fs} from 'fs';
 import * as path from 'path';
+import {writeFileAtomic} from '../io/atomic_write';
 import * as v from '../util/validate';
 import {version} from '../version';
 import {GraphBuilder, Layout, Value} from './graph';
@@ -145,19 +145,6 @@ export async function exportModel(model: tf.LayersModel, target: string | Export
   }
   const bytes = exportModelToBytes(model, options);
   const file = path.resolve(options.path);
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    const handle = await fs.open(tmp, 'w');
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(tmp, file);
-  } catch (e) {
-    await fs.rm(tmp, {force: true});
-    throw e;
-  }
+  await writeFileAtomic(file, bytes);
   return {path: file, bytes: bytes.length};
 }

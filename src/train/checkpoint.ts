@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {existsSync, promises as fs} from 'fs';
 import * as path from 'path';
+import {writeFileAtomic} from '../io/atomic_write';
 import {registerFileSystem} from '../io/file_system';
 import {ClosedLoopTrainer, TrainerState} from './closed_loop';
 
@@ -29,11 +30,14 @@ export interface RunPosition {
   batchInEpoch: number;
 }
 
-export interface CheckpointContents<Options> extends RunPosition {
+export interface CheckpointModels<Options> extends RunPosition {
   encoder: tf.LayersModel;
   decoder: tf.LayersModel;
   /** The run's options, as given to {@link saveCheckpoint}. */
   options: Options;
+}
+
+export interface CheckpointContents<Options> extends CheckpointModels<Options> {
   /** Both optimizers' state, for {@link ClosedLoopTrainer.setState}. */
   trainerState: TrainerState;
 }
@@ -45,12 +49,6 @@ interface StateFile<Options> extends RunPosition {
 }
 
 const LATEST = 'latest.json';
-
-async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await fs.writeFile(tmp, data);
-  await fs.rename(tmp, file);
-}
 
 /** Saves a checkpoint of `trainer` at `position` into the run directory `dir`; returns its path. */
 export async function saveCheckpoint<Options>(dir: string, trainer: ClosedLoopTrainer, position: RunPosition,
@@ -68,15 +66,15 @@ export async function saveCheckpoint<Options>(dir: string, trainer: ClosedLoopTr
   const bytes = new Uint8Array(encoder.data.byteLength + decoder.data.byteLength);
   bytes.set(new Uint8Array(encoder.data), 0);
   bytes.set(new Uint8Array(decoder.data), encoder.data.byteLength);
-  await writeAtomic(path.join(target, 'optimizers.bin'), bytes);
+  await writeFileAtomic(path.join(target, 'optimizers.bin'), bytes);
   const file: StateFile<Options> = {
     format: 'sparseland-ctrl-checkpoint', ...position, options,
     optimizerSpecs: {encoder: encoder.specs, decoder: decoder.specs},
   };
-  await writeAtomic(path.join(target, 'state.json'), JSON.stringify(file, null, 1));
+  await writeFileAtomic(path.join(target, 'state.json'), JSON.stringify(file, null, 1));
   // getState() returns the optimizers' own moment variables, and a new scalar for each round count.
   tf.dispose([state.encoderOptimizer[0].tensor, state.decoderOptimizer[0].tensor]);
-  await writeAtomic(path.join(dir, LATEST), JSON.stringify({checkpoint: name}));
+  await writeFileAtomic(path.join(dir, LATEST), JSON.stringify({checkpoint: name}));
   for (const entry of await fs.readdir(dir)) {
     if (entry.startsWith('ckpt-') && entry !== name) await fs.rm(path.join(dir, entry), {recursive: true, force: true});
   }
@@ -88,18 +86,39 @@ export function hasCheckpoint(dir: string): boolean {
   return existsSync(path.join(dir, LATEST));
 }
 
-/** Loads the latest checkpoint of the run directory `dir` (the encoder first, so that tied decoders find its stages). */
-export async function loadCheckpoint<Options>(dir: string): Promise<CheckpointContents<Options>> {
+/** The latest checkpoint's folder and state file. */
+async function latest<Options>(dir: string): Promise<{source: string; state: StateFile<Options>}> {
   if (!hasCheckpoint(dir)) throw new Error(`loadCheckpoint: no checkpoint in '${dir}' (${LATEST} is missing)`);
-  registerFileSystem();
   const {checkpoint} = JSON.parse(await fs.readFile(path.join(dir, LATEST), 'utf8')) as {checkpoint: string};
   const source = path.join(dir, checkpoint);
   const state = JSON.parse(await fs.readFile(path.join(source, 'state.json'), 'utf8')) as StateFile<Options>;
   if (state.format !== 'sparseland-ctrl-checkpoint') {
     throw new Error(`loadCheckpoint: '${source}/state.json' is not a sparseland checkpoint`);
   }
+  return {source, state};
+}
+
+async function loadModels<Options>(source: string, state: StateFile<Options>): Promise<CheckpointModels<Options>> {
+  registerFileSystem();
   const encoder = await tf.loadLayersModel(`file://${path.join(source, 'encoder', 'model.json')}`);
   const decoder = await tf.loadLayersModel(`file://${path.join(source, 'decoder', 'model.json')}`);
+  return {encoder, decoder, options: state.options, step: state.step, epoch: state.epoch,
+          batchInEpoch: state.batchInEpoch};
+}
+
+/**
+ * The models, options and position of the latest checkpoint of the run directory `dir`, without
+ * the optimizers' state (the encoder is loaded first, so that tied decoders find its stages).
+ */
+export async function loadCheckpointModels<Options>(dir: string): Promise<CheckpointModels<Options>> {
+  const {source, state} = await latest<Options>(dir);
+  return loadModels(source, state);
+}
+
+/** Loads the latest checkpoint of the run directory `dir`: {@link loadCheckpointModels} and both optimizers' state. */
+export async function loadCheckpoint<Options>(dir: string): Promise<CheckpointContents<Options>> {
+  const {source, state} = await latest<Options>(dir);
+  const models = await loadModels(source, state);
   const bytes = await fs.readFile(path.join(source, 'optimizers.bin'));
   const size = (specs: tf.io.WeightsManifestEntry[]) =>
     specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
@@ -108,7 +127,7 @@ export async function loadCheckpoint<Options>(dir: string): Promise<CheckpointCo
   const decode = (from: number, to: number, specs: tf.io.WeightsManifestEntry[]) =>
     Object.entries(tf.io.decodeWeights(buffer.slice(from, to), specs)).map(([name, tensor]) => ({name, tensor}));
   return {
-    encoder, decoder, options: state.options, step: state.step, epoch: state.epoch, batchInEpoch: state.batchInEpoch,
+    ...models,
     trainerState: {
       step: state.step,
       encoderOptimizer: decode(0, split, state.optimizerSpecs.encoder),

@@ -8,6 +8,7 @@ import * as path from 'path';
 import {cscCtrl, CscCtrlPreset, CSC_CTRL_PRESETS} from '../../models/csc_ctrl';
 import {ImageDataset} from '../data/dataset';
 import {imageFolder} from '../data/image_folder';
+import {writeFileAtomic} from '../io/atomic_write';
 import {mnistDataset} from '../data/mnist_dataset';
 import * as v from '../util/validate';
 import {loadCheckpoint, hasCheckpoint, RunPosition, saveCheckpoint} from './checkpoint';
@@ -87,6 +88,8 @@ export interface CtrlRunResult {
   position: RunPosition;
   /** Whether all epochs were done (false when stopped by the signal or `maxRounds`). */
   finished: boolean;
+  /** The training data the run read. */
+  dataset: ImageDataset;
   options: Required<Omit<CtrlRunOptions, 'filters' | 'cacheDir'>> & {filters?: number[]; cacheDir?: string};
 }
 
@@ -172,12 +175,10 @@ export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume 
     if (position.step % run.checkpointEvery !== 0) await checkpoint();
     await encoder.save(`file://${path.join(dir, 'encoder')}`);
     await decoder.save(`file://${path.join(dir, 'decoder')}`);
-    const tmp = path.join(dir, `run.json.tmp-${process.pid}`);
-    await fs.writeFile(tmp, JSON.stringify({...run, ...position}, null, 1));
-    await fs.rename(tmp, path.join(dir, 'run.json'));
+    await writeFileAtomic(path.join(dir, 'run.json'), JSON.stringify({...run, ...position}, null, 1));
   }
   trainer.dispose();
-  return {encoder, decoder, position, finished, options: run};
+  return {encoder, decoder, position, finished, options: run, dataset};
 }
 
 function resolve(options: CtrlRunOptions): CtrlRunResult['options'] {

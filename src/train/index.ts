@@ -1,8 +1,8 @@
 /** Closed-loop (CTRL) training: the trainer, runs with checkpoints and resume, and evaluation. */
 export {ClosedLoopTrainer} from './closed_loop';
 export type {ClosedLoopArgs, CtrlMode, LearningRateSchedule, RoundLog, TrainerState} from './closed_loop';
-export {saveCheckpoint, loadCheckpoint, hasCheckpoint} from './checkpoint';
-export type {CheckpointContents, RunPosition} from './checkpoint';
+export {saveCheckpoint, loadCheckpoint, loadCheckpointModels, hasCheckpoint} from './checkpoint';
+export type {CheckpointContents, CheckpointModels, RunPosition} from './checkpoint';
 export {trainCscCtrl, openDataset, CTRL_RUN_DEFAULTS} from './ctrl_run';
 export type {CtrlRunOptions, CtrlRunHooks, CtrlRunResult} from './ctrl_run';
 export {evaluateCscCtrl} from './ctrl_eval';
