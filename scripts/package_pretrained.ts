@@ -5,7 +5,6 @@
  *
  * Usage: node dist/scripts/package_pretrained.js <run dir> <name> "<training command>" "<description>"
  */
-import * as tf from '@tensorflow/tfjs';
 import {promises as fs} from 'fs';
 import * as path from 'path';
 import * as sl from '../src';
@@ -17,9 +16,7 @@ async function run(): Promise<void> {
     throw new Error('usage: package_pretrained <run dir> <name> "<training command>" "<description>"');
   }
   await sl.backend.setBackend(undefined, {log: false});
-  const checkpoint = await sl.train.loadCheckpoint<sl.train.CtrlRunOptions>(dir);
-  tf.dispose([...checkpoint.trainerState.encoderOptimizer, ...checkpoint.trainerState.decoderOptimizer]
-    .map((w) => w.tensor));
+  const checkpoint = await sl.train.loadCheckpointModels<sl.train.CtrlRunOptions>(dir);
   const target = path.join(pretrainedDir(), name);
   const tmp = `${target}.tmp-${process.pid}`;
   await fs.rm(tmp, {recursive: true, force: true});

@@ -8,7 +8,7 @@ import * as path from 'path';
 import {parseArgs} from 'util';
 import {setBackend} from '../backend';
 import {load} from '../pretrained';
-import {hasCheckpoint, loadCheckpoint} from '../train/checkpoint';
+import {hasCheckpoint, loadCheckpointModels} from '../train/checkpoint';
 import {openDataset} from '../train/ctrl_run';
 import {evaluateCscCtrl} from '../train/ctrl_eval';
 import {CommandIo, numberOption} from './io';
@@ -47,9 +47,7 @@ async function loadRun(dir: string): Promise<LoadedRun> {
     return {encoder, decoder, data, cacheDir};
   }
   if (hasCheckpoint(dir)) {
-    const checkpoint = await loadCheckpoint<{data: string; cacheDir?: string}>(dir);
-    tf.dispose([...checkpoint.trainerState.encoderOptimizer, ...checkpoint.trainerState.decoderOptimizer]
-      .map((w) => w.tensor));
+    const checkpoint = await loadCheckpointModels<{data: string; cacheDir?: string}>(dir);
     return {encoder: checkpoint.encoder, decoder: checkpoint.decoder, data: data ?? checkpoint.options.data,
             cacheDir: cacheDir ?? checkpoint.options.cacheDir};
   }

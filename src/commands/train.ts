@@ -166,7 +166,7 @@ export async function trainCommand(args: string[], io: CommandIo, signal?: Abort
            `checkpoint in ${dir}${result.finished ? `, models in ${dir}/encoder and ${dir}/decoder` : ' (--resume continues)'}`);
     const [h] = result.encoder.inputs[0].shape.slice(1) as number[];
     const test = await openDataset(run.data, h, 'test', io.err, run.cacheDir);
-    const train = await openDataset(run.data, h, 'train', io.err, run.cacheDir);
+    const train = result.dataset;
     const grid = path.join(dir, 'reconstructions.png');
     const evaluation = await evaluateCscCtrl(result.encoder, result.decoder, {
       test, testImages: Math.min(test.count, 500), train, trainImages: Math.min(train.count, 1000), grid, gridImages: 16,

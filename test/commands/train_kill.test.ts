@@ -4,7 +4,7 @@ import {spawn, spawnSync} from 'child_process';
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'fs';
 import {tmpdir} from 'os';
 import * as path from 'path';
-import {loadCheckpoint} from '../../src/train/checkpoint';
+import {loadCheckpointModels} from '../../src/train/checkpoint';
 import {expectClose} from '../helpers';
 
 const CLI = path.join(__dirname, '..', '..', 'src', 'cli.js');
@@ -18,8 +18,7 @@ function rounds(dir: string): number {
 }
 
 async function weights(dir: string): Promise<{step: number; values: tf.Tensor[]}> {
-  const c = await loadCheckpoint(dir);
-  tf.dispose([...c.trainerState.encoderOptimizer, ...c.trainerState.decoderOptimizer].map((w) => w.tensor));
+  const c = await loadCheckpointModels(dir);
   return {step: c.step, values: [...c.encoder.getWeights(), ...c.decoder.getWeights()]};
 }
 

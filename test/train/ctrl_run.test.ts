@@ -4,7 +4,7 @@ import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'fs';
 import {tmpdir} from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
-import {loadCheckpoint} from '../../src/train/checkpoint';
+import {loadCheckpointModels} from '../../src/train/checkpoint';
 import {CtrlRunOptions, trainCscCtrl} from '../../src/train/ctrl_run';
 import {expectClose} from '../helpers';
 
@@ -13,8 +13,7 @@ const TINY: CtrlRunOptions = {preset: 'mnist', data: 'mnist', filters: [2, 2, 2,
                               mode: 'multi', learningRate: 1e-3, checkpointEvery: 2};
 
 async function checkpointWeights(dir: string): Promise<tf.Tensor[]> {
-  const c = await loadCheckpoint(dir);
-  tf.dispose([...c.trainerState.encoderOptimizer, ...c.trainerState.decoderOptimizer].map((w) => w.tensor));
+  const c = await loadCheckpointModels(dir);
   return [...c.encoder.getWeights(), ...c.decoder.getWeights()];
 }
 
@@ -52,9 +51,7 @@ describe('trainCscCtrl (a run over MNIST)', () => {
       signal: controller.signal, onRound: () => controller.abort(),
     });
     assert.equal(run.position.step, 1);
-    const c = await loadCheckpoint(path.join(root, 'c'));
-    assert.equal(c.step, 1);
-    tf.dispose([...c.trainerState.encoderOptimizer, ...c.trainerState.decoderOptimizer].map((w) => w.tensor));
+    assert.equal((await loadCheckpointModels(path.join(root, 'c'))).step, 1);
   });
 
   it('a finished run over an image folder crosses epochs and writes the final models and run.json', async () => {
