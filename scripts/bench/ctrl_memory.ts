@@ -29,6 +29,7 @@ import * as sl from '../../src';
 import {cscCtrl} from '../../models/csc_ctrl';
 import {ClosedLoopTrainer, CtrlMode} from '../../src/train/closed_loop';
 import {trainCscCtrl} from '../../src/train/ctrl_run';
+import {uniformGenerator} from '../../src/data/dataset';
 
 const {values} = parseArgs({options: {
   'part': {type: 'string', default: 'all'}, 'rounds': {type: 'string', default: '1000'},
@@ -113,18 +114,6 @@ async function closedLoopRounds(mode: CtrlMode, rounds: number, every: number, i
   console.log(`after disposing trainer and models: ${end} live tensors (${start} before the model was built)`);
 }
 
-/** A deterministic pseudo-random generator (mulberry32) for the synthetic images. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 /**
  * Writes `count` JPEGs into `root/train/class_<k>/` (skipped when `root` exists): image `i` is
  * `64 + i mod 33` wide and `64 + i mod 17` high, a colour gradient of its class with noise. The
@@ -139,7 +128,7 @@ async function makeFolder(root: string, count: number): Promise<void> {
     const width = 64 + (i % 33);
     const height = 64 + (i % 17);
     const k = i % CLASSES;
-    const random = generator(i + 1);
+    const random = uniformGenerator(i + 1);
     const pixels = Buffer.alloc(width * height * 3);
     for (let y = 0, p = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {

@@ -1,26 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import {strict as assert} from 'assert';
 import {logdet, logdetIdentityPlus} from '../../src/ops/logdet';
-import {cholesky, Matrix, matMul, solveSpd, toArray, transpose} from '../../src/ops/linalg';
+import {cholesky, Matrix, solveSpd, toArray} from '../../src/ops/linalg';
 import {
   expectClose, expectGradientMatchesFiniteDifference, expectNoLeak, expectThrows,
 } from '../helpers';
+import {randomSpd} from './random_matrix';
 
-/** A seeded `rows × cols` matrix of uniform values in [−1, 1) (a linear congruential stream). */
-function randomMatrix(rows: number, cols: number, seed: number): Matrix {
-  let s = seed >>> 0;
-  const data = new Float64Array(rows * cols).map(() => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 31 - 1;
-  });
-  return {rows, cols, data};
-}
-
-/** `XᵀX + shift·I` in float32-representable values, symmetric positive definite. */
-function randomSpd(n: number, seed: number, shift: number): Matrix {
-  const x = randomMatrix(n + 3, n, seed);
-  const m = matMul(transpose(x), x);
-  for (let i = 0; i < n; i++) m.data[i * n + i] += shift;
+/** {@link randomSpd} rounded to float32-representable values (still symmetric positive definite). */
+function randomSpd32(n: number, seed: number, shift: number): Matrix {
+  const m = randomSpd(n, seed, shift);
   return {rows: n, cols: n, data: Float64Array.from(Float32Array.from(m.data))};
 }
 
@@ -66,7 +55,7 @@ describe('logdet', () => {
   });
 
   it('of a random SPD matrix (n=20) equals 2 Σ log L_ii of the float64 Cholesky factor', () => {
-    const spd = randomSpd(20, 7, 0.1);
+    const spd = randomSpd32(20, 7, 0.1);
     const l = cholesky(spd);
     let expected = 0;
     for (let i = 0; i < 20; i++) expected += 2 * Math.log(l.data[i * 20 + i]);
@@ -76,7 +65,7 @@ describe('logdet', () => {
   });
 
   it('gradient of a random SPD matrix (n=12) is M⁻¹ (as solveSpd(M, I) gives) and symmetric', () => {
-    const spd = randomSpd(12, 3, 0.5);
+    const spd = randomSpd32(12, 3, 0.5);
     const identity = {rows: 12, cols: 12, data: new Float64Array(144).map((_, k) => (k % 13 === 0 ? 1 : 0))};
     const inverse = solveSpd(spd, identity);
     const m = tensorOf(spd);
@@ -88,7 +77,7 @@ describe('logdet', () => {
   });
 
   it('gradient (scaled by an upstream factor) matches central finite differences', () => {
-    const m = tensorOf(randomSpd(6, 11, 1));
+    const m = tensorOf(randomSpd32(6, 11, 1));
     // logdet takes symmetric matrices only, so the perturbed entry enters through ½(X + Xᵀ):
     // the derivative in entry (i, j) is ½(M⁻¹_ij + M⁻¹_ji) = M⁻¹_ij.
     const f = (x: tf.Tensor) => tf.tidy(() => tf.mul(3, logdet(tf.mul(0.5, tf.add(x, tf.transpose(x))) as tf.Tensor2D))) as tf.Scalar;
@@ -147,7 +136,7 @@ describe('logdet', () => {
   });
 
   it('leaks no tensor, forward or through tf.grad', () => {
-    const m = tensorOf(randomSpd(5, 2, 1));
+    const m = tensorOf(randomSpd32(5, 2, 1));
     expectNoLeak(() => logdet(m));
     expectNoLeak(() => gradient(m));
     m.dispose();
