@@ -10,7 +10,12 @@
  * Models: a three-layer 64-channel conv2d model on 32×32×3 (batch 32); a `cscStage` encoder
  * (64 atoms 3×3, 2 iterations, 32×32×3, batch 32) and its autoencoder with the tied
  * `cscDecoder`; a 16-iteration LISTA for a 250×500 dictionary (batch 64); an ML-ISTA MNIST
- * classifier (6 unfoldings, 28×28×1, batch 32) when the exporter has an `MlIsta` converter.
+ * classifier (6 unfoldings, 28×28×1, batch 32) when the exporter has an `MlIsta` converter;
+ * one 2048×1024 · 1024×1024 matrix product, the rate each runtime reaches at its best.
+ *
+ * From each model's operation count the driver also prints the arithmetic rate (GFLOP/s) of
+ * onnxruntime and PyTorch, as a share of the matrix product's rate in the same runtime, and the
+ * share of onnxruntime's matrix-product rate that being 1.5× faster than PyTorch would take.
  *
  * The weights PyTorch receives are those the exporter bakes in: the CSC stage's normalised
  * atoms, its step `η = stage.stepSize(0)` and `λ`. Before timing, the driver compares
@@ -25,7 +30,7 @@
  *
  * Run from the repository root: `npx tsc -p . && node dist/scripts/bench/onnx.js`
  * (other options: `--python PATH`, default /usr/bin/python3; `--only key,key` with keys conv,
- * csc, cscae, lista, mlista; `--save DIR` keeps the ONNX files and the weights given to
+ * csc, cscae, lista, mlista, matmul; `--save DIR` keeps the ONNX files and the weights given to
  * PyTorch). The reference script runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from
  * its environment, as in scripts/bench/run.ts.
  */
@@ -55,6 +60,8 @@ interface Case {
   /** Weights for the reference script, in tfjs layout (the script converts them). */
   tensors: Record<string, tf.Tensor>;
   scalars: Record<string, number>;
+  /** Floating-point operations of one batch: 2 per multiply-add of its convolutions and matrix products. */
+  flops: number;
 }
 
 interface PythonResult {
@@ -102,8 +109,10 @@ function convCase(): Case {
     tensors[`kernel${i}`] = kernel;
     tensors[`bias${i}`] = bias;
   });
+  const pixels = 32 * 32 * 32;
   return {key: 'conv', name: '3 × conv2d 3×3, 64 ch, 32×32×3, batch 32', model,
-          input: uniform([32, 32, 32, 3], 1), tensors, scalars: {}};
+          input: uniform([32, 32, 32, 3], 1), tensors, scalars: {},
+          flops: 2 * pixels * 64 * 9 * (3 + 64 + 64)};
 }
 
 /** 2. The `cscStage` encoder (64 atoms 3×3, 2 iterations) and its autoencoder with the tied decoder. */
@@ -121,11 +130,15 @@ function cscCases(): Case[] {
   eta.dispose();
   const tensors = {dictionary: stage.dictionary(0)};
   const x = uniform([32, 32, 32, 3], 2);
+  // One analysis or synthesis convolution: 64 atoms of 3×3×3 at every pixel of the batch;
+  // the encoder does one analysis, then a synthesis and an analysis per iteration.
+  const pass = 2 * 32 * 32 * 32 * 64 * 27;
+  const flops = pass * (1 + 2 * stage.iterations);
   return [
     {key: 'csc', name: 'cscStage encoder, 64 atoms 3×3, 2 iterations, batch 32', model: encoder, input: x,
-     tensors, scalars},
+     tensors, scalars, flops},
     {key: 'cscae', name: 'cscStage + tied cscDecoder (autoencoder), batch 32', model: autoencoder, input: x,
-     tensors, scalars},
+     tensors, scalars, flops: flops + pass},
   ];
 }
 
@@ -137,8 +150,10 @@ function listaCase(): Case {
   a.dispose();
   const tensors: Record<string, tf.Tensor> = {};
   for (const w of layer.weights) tensors[w.originalName.split('/').pop()!] = w.read();
+  // x W_e^k (64×250·250×500) every iteration, z S^k (64×500·500×500) from the second on.
   return {key: 'lista', name: 'LISTA, 16 iterations, A 250×500, batch 64', model,
-          input: tf.randomNormal([64, 250], 0, 1, 'float32', 5), tensors, scalars: {iterations: 16}};
+          input: tf.randomNormal([64, 250], 0, 1, 'float32', 5), tensors, scalars: {iterations: 16},
+          flops: 2 * 64 * 500 * (16 * 250 + 15 * 500)};
 }
 
 /** 4. ML-ISTA MNIST classifier (filters 32, 64, 512; 6 unfoldings), batch 32. */
@@ -150,6 +165,7 @@ function mlIstaCase(): Case {
   // of amplifying the random filters (the default c_i = 1 diverges for them).
   let size = [28, 28];
   let channels = 1;
+  const layerFlops: number[] = [];
   layer.filters.forEach((filters, i) => {
     const kernel = byName.get(`kernel_${i + 1}`)!.read() as tf.Tensor4D;
     const lipschitz = tf.tidy(() => {
@@ -160,6 +176,7 @@ function mlIstaCase(): Case {
     byName.get(`step_${i + 1}`)!.write(tf.tensor1d([0.9 / lipschitz]));
     byName.get(`bias_${i + 1}`)!.write(tf.fill([filters], -0.01));
     size = size.map((s, j) => Math.floor((s - layer.kernelSize[i][j]) / layer.strides[i][j]) + 1);
+    layerFlops.push(2 * 32 * size[0] * size[1] * filters * layer.kernelSize[i][0] * layer.kernelSize[i][1] * channels);
     channels = filters;
   });
   const tensors: Record<string, tf.Tensor> = {};
@@ -167,10 +184,29 @@ function mlIstaCase(): Case {
   const [denseKernel, denseBias] = model.layers[2].getWeights();
   tensors.dense_kernel = denseKernel;
   tensors.dense_bias = denseBias;
+  // The layered thresholding (one analysis per layer), then per unfolding the backward pass
+  // (a synthesis per layer but the first) and the forward pass (a synthesis and an analysis per
+  // layer); a synthesis costs what its layer's analysis does. Then the dense layer.
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+  const flops = sum(layerFlops) + layer.iterations * (sum(layerFlops.slice(1)) + 2 * sum(layerFlops)) +
+    2 * 32 * tensors.dense_kernel.size;
   return {key: 'mlista', name: 'ML-ISTA classifier, 6 unfoldings, 28×28×1, batch 32', model,
-          input: uniform([32, 28, 28, 1], 6), tensors,
+          input: uniform([32, 28, 28, 1], 6), tensors, flops,
           scalars: {iterations: layer.iterations,
                     ...Object.fromEntries(layer.strides.map(([s], i) => [`stride_${i + 1}`, s]))}};
+}
+
+/**
+ * 5. One matrix product, 2048×1024 · 1024×1024 (a bias-free dense layer): the rate a runtime
+ * reaches on a product large enough to run at its peak, the ceiling of the models above.
+ */
+function matmulCase(): Case {
+  const model = tf.sequential({layers: [tf.layers.dense({
+    units: 1024, useBias: false, inputShape: [1024], name: 'matmul',
+    kernelInitializer: tf.initializers.glorotUniform({seed: 7})})]});
+  return {key: 'matmul', name: 'MatMul 2048×1024 · 1024×1024', model,
+          input: tf.randomNormal([2048, 1024], 0, 1, 'float32', 8), tensors: {kernel: model.layers[0].getWeights()[0]},
+          scalars: {}, flops: 2 * 2048 * 1024 * 1024};
 }
 
 /** Writes `tensor` as raw little-endian float32 and returns its manifest entry. */
@@ -233,6 +269,7 @@ async function main(): Promise<void> {
     ['csc', cscCases],
     ['lista', () => [listaCase()]],
     ['mlista', () => (hasMlIsta || only?.includes('mlista') ? [mlIstaCase()] : [])],
+    ['matmul', () => [matmulCase()]],
   ];
   const cases = makers.filter(([key]) => !only || only.some((k) => k.startsWith(key)))
     .flatMap(([, make]) => make()).filter((c) => !only || only.includes(c.key));
@@ -373,6 +410,35 @@ async function main(): Promise<void> {
         ? `${fmt(median(ratios), 2)} (${fmt(Math.min(...ratios), 2)}–${fmt(Math.max(...ratios), 2)})` : '-');
       console.log(`  ${c.key}: ${show(perRound('ort2'))}, ${show(perRound('ort2n'))}`);
     }
+  }
+  printRates(cases, best);
+}
+
+/**
+ * Arithmetic rates from the lowest round medians: GFLOP/s of onnxruntime (2 threads, the faster
+ * layout) and of the faster PyTorch, each as a share of the same runtime's rate on the matrix
+ * product, and what 1.5× PyTorch's speed would take of onnxruntime's matrix-product rate.
+ */
+function printRates(cases: Case[], best: (key: string, column: string) => number | undefined): void {
+  const fastest = (key: string, columns: string[]) => {
+    const times = columns.map((col) => best(key, col)).filter((t): t is number => t !== undefined);
+    return times.length ? Math.min(...times) : undefined;
+  };
+  const ortMs = (key: string) => fastest(key, ['ort2', 'ort2n']);
+  const torchMs = (key: string) => fastest(key, ['torch1', 'torch2']);
+  const gflops = (c: Case, ms: number | undefined) => (ms === undefined ? undefined : c.flops / ms / 1e6);
+  const peak = cases.find((c) => c.key === 'matmul');
+  const ortPeak = peak && gflops(peak, ortMs('matmul'));
+  const torchPeak = peak && gflops(peak, torchMs('matmul'));
+  const share = (rate: number | undefined, of: number | undefined) =>
+    (rate !== undefined && of ? `${fmt(100 * rate / of, 0)} %` : '-');
+  console.log('\narithmetic rate, GFLOP/s (share of the same runtime\'s MatMul rate): onnxruntime 2T, faster ' +
+              'PyTorch; 1.5× PyTorch\'s rate as a share of onnxruntime\'s MatMul rate');
+  for (const c of cases) {
+    const ort = gflops(c, ortMs(c.key));
+    const torch = gflops(c, torchMs(c.key));
+    console.log(`  ${c.key} (${fmt(c.flops / 1e6, 0)} MFLOP): ${fmt(ort)} (${share(ort, ortPeak)}), ` +
+                `${fmt(torch)} (${share(torch, torchPeak)}); 1.5× PyTorch: ${share(torch && 1.5 * torch, ortPeak)}`);
   }
 }
 

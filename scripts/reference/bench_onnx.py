@@ -15,6 +15,7 @@ padding 0 with conv_transpose2d's output_padding set to reach the signal's size.
 - mlista: layered thresholding G_i = ReLU(conv2d(G_{i-1}, W_i, b_i, stride s_i)), then
   `iterations` unfoldings (backward G^_{i-1} = D_i G^_i, forward
   G_i = ReLU(conv2d(G_{i-1} - D_i G^_i, c_i W_i, b_i) + G^_i)), flatten (NHWC order), dense, softmax.
+- matmul: one product x @ W (2048x1024 by 1024x1024).
 
 `--threads N` sets torch's thread count and OpenBLAS's (OPENBLAS_NUM_THREADS, set before torch is
 imported); OMP_WAIT_POLICY=PASSIVE lets idle OpenMP threads sleep. Checks the output against
@@ -156,6 +157,7 @@ NETS = {
     'cscae': lambda m, t: csc_net(m, t, True),
     'lista': lista_net,
     'mlista': ml_ista_net,
+    'matmul': lambda m, t: lambda x: x @ t['kernel'],
 }
 
 
