@@ -30,6 +30,8 @@ export const TRAIN_USAGE = `sparseland train --preset ${Object.keys(TRAIN_PRESET
   --lr X --encoder-steps N --schedule constant|cosine --epsilon-squared X --seed N
   --filters A,B,...     atoms per stage   --iterations K   --tied   --flip
   --shared-statistics   encode X and X̂ in one batch (shared batch-norm statistics)
+  --moving-statistics real|all   passes that move the encoder's batch-norm statistics (default real: not X̂)
+  --warmup-rounds N     first N rounds: encoder only, up ΔR(Z) with the labels (--mode multi)
   --lambda X            initial λ of every stage   --no-encoder-batch-norm   no normalisation between stages
   --features sparse|linear   the last stage's codes: thresholded, or signed with λ = 0
   --checkpoint-every N  rounds between checkpoints (default 200)
@@ -43,7 +45,7 @@ const OPTIONS = {
   'epsilon-squared': {type: 'string'}, 'seed': {type: 'string'}, 'filters': {type: 'string'},
   'iterations': {type: 'string'}, 'tied': {type: 'boolean'}, 'flip': {type: 'boolean'},
   'shared-statistics': {type: 'boolean'}, 'lambda': {type: 'string'}, 'no-encoder-batch-norm': {type: 'boolean'},
-  'features': {type: 'string'},
+  'features': {type: 'string'}, 'moving-statistics': {type: 'string'}, 'warmup-rounds': {type: 'string'},
   'checkpoint-every': {type: 'string'}, 'max-rounds': {type: 'string'}, 'max-minutes': {type: 'string'},
 } as const;
 
@@ -68,6 +70,7 @@ export async function trainCommand(args: string[], io: CommandIo, signal?: Abort
     ['epochs', 'epochs', true, 1], ['batch', 'batchSize', true, 1], ['lr', 'learningRate', false, 0],
     ['encoder-steps', 'encoderSteps', true, 1], ['epsilon-squared', 'epsilonSquared', false, 0],
     ['seed', 'seed', true, 0], ['iterations', 'iterations', true, 0], ['lambda', 'lambda', false, 0], ['checkpoint-every', 'checkpointEvery', true, 1],
+    ['warmup-rounds', 'warmupRounds', true, 0],
   ];
   for (const [flag, key, integer, min] of numbers) {
     const raw = parsed[flag];
@@ -98,6 +101,11 @@ export async function trainCommand(args: string[], io: CommandIo, signal?: Abort
   if (parsed.flip) options.flip = true;
   if (parsed['shared-statistics']) options.sharedStatistics = true;
   if (parsed['no-encoder-batch-norm']) options.encoderBatchNorm = false;
+  if (parsed['moving-statistics'] !== undefined) {
+    const value = parsed['moving-statistics'];
+    if (value !== 'real' && value !== 'all') return io.usage(`--moving-statistics must be real or all, got '${value}'`);
+    options.movingStatistics = value;
+  }
   if (parsed.features !== undefined) {
     if (parsed.features !== 'sparse' && parsed.features !== 'linear') {
       return io.usage(`--features must be sparse or linear, got '${parsed.features}'`);

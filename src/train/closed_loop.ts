@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {CscDecoder} from '../../layers/csc_decoder';
-import {ctrlBinary, ctrlMulti, CtrlTerms} from '../losses';
+import {ctrlBinary, ctrlMulti, CtrlTerms, mcr2} from '../losses';
 import {withoutGradient} from '../ops/stop_gradient';
 import * as v from '../util/validate';
 
@@ -14,6 +14,12 @@ const NAME = 'ClosedLoopTrainer';
 export type CtrlMode = 'binary' | 'multi';
 /** Learning-rate schedule over the run: constant, or cosine decay to zero at `totalSteps`. */
 export type LearningRateSchedule = 'constant' | 'cosine';
+/**
+ * Which training-mode passes move the encoder's batch-normalisation statistics (what it
+ * normalises with at inference): `'real'`, only the passes over the data `X`; `'all'`, also the
+ * passes over the decoded `X̂`, as the published code does.
+ */
+export type MovingStatistics = 'real' | 'all';
 
 export interface ClosedLoopArgs {
   encoder: tf.LayersModel;
@@ -44,6 +50,14 @@ export interface ClosedLoopArgs {
    * encodes them in separate passes (false). Default false.
    */
   sharedStatistics?: boolean;
+  /**
+   * Rounds at the start of the run in which only the encoder steps, up `ΔR(Z)` with the labels
+   * (MCR², the first term of the 'multi' objective); the decoder is not used. 'multi' mode only.
+   * Default 0.
+   */
+  warmupRounds?: number;
+  /** Default `'real'`: the decoded images do not move the statistics inference uses. */
+  movingStatistics?: MovingStatistics;
 }
 
 /** The values of one round: the encoder's last step and the decoder's step. */
@@ -53,7 +67,7 @@ export interface RoundLog {
   learningRate: number;
   /** The objective and its terms at the encoder's last step (the encoder maximises `objective`). */
   encoder: Record<string, number>;
-  /** The objective and its terms at the decoder's step (the decoder minimises `objective`). */
+  /** The objective and its terms at the decoder's step (the decoder minimises `objective`); empty in warm-up rounds. */
   decoder: Record<string, number>;
 }
 
@@ -73,7 +87,11 @@ export interface TrainerState {
  *
  * Both models run in training mode throughout the round, as the published code does: batch
  * normalisation uses the batch's statistics, and each CSC stage refreshes its step size
- * `0.9/L` by a warm-started power iteration at every pass.
+ * `0.9/L` by a warm-started power iteration at every pass. With `movingStatistics: 'real'` the
+ * passes over `X̂` leave the encoder's moving statistics as they were, so that at inference it
+ * normalises real images with statistics of real images.
+ *
+ * The first `warmupRounds` rounds ('multi' mode) are one encoder step each up `ΔR(Z)`.
  *
  * With a tied decoder (`cscDecoder({tiedTo})`) the shared dictionaries are weights of both
  * players: the encoder's step moves them up the objective and the decoder's step down.
@@ -90,12 +108,16 @@ export class ClosedLoopTrainer {
   readonly schedule: LearningRateSchedule;
   readonly totalSteps: number;
   readonly sharedStatistics: boolean;
+  readonly warmupRounds: number;
+  readonly movingStatistics: MovingStatistics;
   /** Rounds completed. */
   step = 0;
   private readonly encoderOptimizer: tf.AdamOptimizer;
   private readonly decoderOptimizer: tf.AdamOptimizer;
   private readonly encoderWeights: tf.LayerVariable[];
   private readonly decoderWeights: tf.LayerVariable[];
+  /** The moving means and variances of the encoder's batch-normalisation layers. */
+  private readonly encoderStatistics: tf.LayerVariable[];
 
   constructor(args: ClosedLoopArgs) {
     if (!(args?.encoder instanceof tf.LayersModel)) v.reject(NAME, 'encoder', 'a tf.LayersModel', args?.encoder);
@@ -119,6 +141,14 @@ export class ClosedLoopTrainer {
     this.schedule = v.oneOf(NAME, 'schedule', args.schedule ?? 'constant', ['constant', 'cosine'] as const);
     this.totalSteps = this.schedule === 'cosine' ? v.positiveInt(NAME, 'totalSteps', args.totalSteps) : 0;
     this.sharedStatistics = v.bool(NAME, 'sharedStatistics', args.sharedStatistics ?? false);
+    this.warmupRounds = v.nonNegInt(NAME, 'warmupRounds', args.warmupRounds ?? 0);
+    if (this.warmupRounds > 0 && this.mode !== 'multi') {
+      v.reject(NAME, 'warmupRounds', "0 in 'binary' mode (the warm-up maximises ΔR(Z) with the labels)", this.warmupRounds);
+    }
+    this.movingStatistics = v.oneOf(NAME, 'movingStatistics', args.movingStatistics ?? 'real', ['real', 'all'] as const);
+    this.encoderStatistics = this.encoder.layers
+      .filter((layer) => layer.getClassName() === 'BatchNormalization')
+      .flatMap((layer) => layer.nonTrainableWeights);
     this.encoderOptimizer = tf.train.adam(this.learningRate, beta1, beta2);
     this.decoderOptimizer = tf.train.adam(this.learningRate, beta1, beta2);
     this.encoderWeights = this.encoder.trainableWeights;
@@ -137,17 +167,38 @@ export class ClosedLoopTrainer {
     return 0.5 * this.learningRate * (1 + Math.cos(Math.PI * Math.min(step, this.totalSteps) / this.totalSteps));
   }
 
-  /** One round on a batch: `encoderSteps` encoder steps, then one decoder step. */
+  /**
+   * One round on a batch: `encoderSteps` encoder steps, then one decoder step; in the first
+   * `warmupRounds` rounds one {@link warmupStep} instead.
+   */
   trainRound(images: tf.Tensor4D, labels?: tf.Tensor1D | ArrayLike<number>): RoundLog {
     const learningRate = this.learningRateAt(this.step);
     for (const optimizer of [this.encoderOptimizer, this.decoderOptimizer]) {
       (optimizer as unknown as {learningRate: number}).learningRate = learningRate;
     }
     let encoder: Record<string, number> = {};
-    for (let s = 0; s < this.encoderSteps; s++) encoder = this.encoderStep(images, labels);
-    const decoder = this.decoderStep(images, labels);
+    let decoder: Record<string, number> = {};
+    if (this.step < this.warmupRounds) {
+      encoder = this.warmupStep(images, labels);
+    } else {
+      for (let s = 0; s < this.encoderSteps; s++) encoder = this.encoderStep(images, labels);
+      decoder = this.decoderStep(images, labels);
+    }
     this.step++;
     return {step: this.step, learningRate, encoder, decoder};
+  }
+
+  /**
+   * One warm-up step ('multi' mode): an Adam step of the encoder up `ΔR(Z) = R(Z) − R^c(Z|Π)` of
+   * `Z = f(X)` with the labels; returns `{objective: ΔR(Z), rZ, rcZ}` before the step.
+   */
+  warmupStep(images: tf.Tensor4D, labels?: tf.Tensor1D | ArrayLike<number>): Record<string, number> {
+    if (this.mode !== 'multi') v.reject(NAME, 'mode', "'multi' for a warm-up step (it needs labels)", this.mode);
+    const classLabels = this.checkBatch(images, labels)!;
+    return this.playerStep(this.encoderOptimizer, this.encoderWeights, -1, () => {
+      const {deltaR, r, rc} = mcr2(this.encode(images), classLabels, this.numClasses, {epsilonSquared: this.epsilonSquared});
+      return {objective: deltaR, rZ: r, rcZ: rc};
+    });
   }
 
   /** One encoder step: `X̂ = g(f(X))` held fixed, an Adam step up `T(f(X), f(X̂))`; returns the terms before the step. */
@@ -156,7 +207,7 @@ export class ClosedLoopTrainer {
     if (this.sharedStatistics) {
       const xHat = tf.tidy(() => this.decode(this.encode(images)));
       const terms = this.playerStep(this.encoderOptimizer, this.encoderWeights, -1,
-                                    () => this.encodePair(images, xHat), classLabels);
+                                    () => this.objective(...this.encodePair(images, xHat), classLabels));
       xHat.dispose();
       return terms;
     }
@@ -164,16 +215,16 @@ export class ClosedLoopTrainer {
       const z = this.encode(images);
       // X̂ from the same Z, held out of differentiation (no backward pass through g).
       const xHat = withoutGradient((code) => this.decode(code as tf.Tensor2D), z);
-      return [z, this.encode(xHat)];
-    }, classLabels);
+      return this.objective(z, this.encodeDecoded(xHat), classLabels);
+    });
   }
 
   /** One decoder step: `Z = f(X)` held fixed, an Adam step down `T(Z, f(g(Z)))`; returns the terms before the step. */
   decoderStep(images: tf.Tensor4D, labels?: tf.Tensor1D | ArrayLike<number>): Record<string, number> {
     const classLabels = this.checkBatch(images, labels);
     const z = tf.tidy(() => this.encode(images));
-    const terms = this.playerStep(this.decoderOptimizer, this.decoderWeights, 1, () => (this.sharedStatistics
-      ? this.encodePair(images, this.decode(z)) : [z, this.encode(this.decode(z))]), classLabels);
+    const terms = this.playerStep(this.decoderOptimizer, this.decoderWeights, 1, () => this.objective(...(this.sharedStatistics
+      ? this.encodePair(images, this.decode(z)) : [z, this.encodeDecoded(this.decode(z))] as const), classLabels));
     z.dispose();
     return terms;
   }
@@ -186,10 +237,26 @@ export class ClosedLoopTrainer {
     return this.decoder.apply(z, {training: true}) as tf.Tensor4D;
   }
 
-  /** `f(X)` and `f(X̂)` from one pass over both batches (shared batch statistics). */
+  /**
+   * `f(X̂)` in training mode; with `movingStatistics: 'real'` the encoder's moving statistics are
+   * put back as they were before the pass.
+   */
+  private encodeDecoded(images: tf.Tensor4D): tf.Tensor2D {
+    if (this.movingStatistics === 'all' || this.encoderStatistics.length === 0) return this.encode(images);
+    const saved = this.encoderStatistics.map((w) => tf.keep(w.read().clone()));
+    const z = this.encode(images);
+    this.encoderStatistics.forEach((w, i) => w.write(saved[i]));
+    tf.dispose(saved);
+    return z;
+  }
+
+  /**
+   * `f(X)` and `f(X̂)` from one pass over both batches (shared batch statistics); the pass counts
+   * as one over `X̂` for the moving statistics (the round's other passes over `X` move them).
+   */
   private encodePair(images: tf.Tensor4D, xHat: tf.Tensor4D): [tf.Tensor2D, tf.Tensor2D] {
     const m = images.shape[0];
-    const both = this.encode(tf.concat([images, xHat]));
+    const both = this.encodeDecoded(tf.concat([images, xHat]));
     return [tf.slice(both, [0, 0], [m, -1]), tf.slice(both, [m, 0], [xHat.shape[0], -1])];
   }
 
@@ -254,11 +321,10 @@ export class ClosedLoopTrainer {
    * them: `λ ≥ 0` of the CSC stages); returns the terms' values before the step.
    */
   private playerStep(optimizer: tf.Optimizer, weights: tf.LayerVariable[], sign: 1 | -1,
-                     features: () => [tf.Tensor2D, tf.Tensor2D], labels: Int32Array | undefined): Record<string, number> {
+                     objective: () => CtrlTerms): Record<string, number> {
     let terms: Record<string, tf.Scalar> = {};
     const cost = optimizer.minimize(() => {
-      const [z, zHat] = features();
-      const all = this.objective(z, zHat, labels);
+      const all = objective();
       terms = Object.fromEntries(Object.entries(all).map(([k, t]) => [k, tf.keep(t.clone())]));
       return sign === 1 ? all.objective : tf.neg(all.objective);
     }, true, weights.map((w) => w.read() as tf.Variable));

@@ -12,7 +12,7 @@ import {writeFileAtomic} from '../io/atomic_write';
 import {mnistDataset} from '../data/mnist_dataset';
 import * as v from '../util/validate';
 import {loadCheckpoint, hasCheckpoint, RunPosition, saveCheckpoint} from './checkpoint';
-import {ClosedLoopTrainer, CtrlMode, LearningRateSchedule, RoundLog} from './closed_loop';
+import {ClosedLoopTrainer, CtrlMode, LearningRateSchedule, MovingStatistics, RoundLog} from './closed_loop';
 
 const NAME = 'trainCscCtrl';
 
@@ -44,6 +44,10 @@ export interface CtrlRunOptions {
   epsilonSquared?: number;
   /** Encode `X` and `X̂` in one batch (shared batch-normalisation statistics). Default false. */
   sharedStatistics?: boolean;
+  /** Rounds of encoder-only warm-up up `ΔR(Z)` at the start ('multi' mode). Default 0. */
+  warmupRounds?: number;
+  /** Which passes move the encoder's batch-normalisation statistics. Default `'real'`. */
+  movingStatistics?: MovingStatistics;
   /**
    * Where folder data's decoded shards go (one subfolder per split and size). Default: the
    * image folder's own `.sparseland-cache/`.
@@ -62,7 +66,7 @@ export const CTRL_RUN_DEFAULTS: Required<Omit<CtrlRunOptions, 'filters' | 'cache
   preset: 'mnist', data: 'mnist', iterations: 2, tied: false, lambda: 0.1, encoderBatchNorm: true, features: 'sparse',
   mode: 'binary', epochs: 1, batchSize: 128,
   learningRate: 1.5e-4, encoderSteps: 1, schedule: 'constant', epsilonSquared: 0.5, sharedStatistics: false,
-  flip: false, seed: 0,
+  warmupRounds: 0, movingStatistics: 'real', flip: false, seed: 0,
   checkpointEvery: 200,
 };
 
@@ -141,7 +145,7 @@ export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume 
   const trainer = new ClosedLoopTrainer({
     encoder, decoder, mode: run.mode, numClasses: dataset.classes.length, epsilonSquared: run.epsilonSquared,
     learningRate: run.learningRate, encoderSteps: run.encoderSteps, schedule: run.schedule, totalSteps: totalRounds,
-    sharedStatistics: run.sharedStatistics,
+    sharedStatistics: run.sharedStatistics, warmupRounds: run.warmupRounds, movingStatistics: run.movingStatistics,
   });
   if (restored) await trainer.setState(restored.trainerState);
   hooks.onStart?.({totalRounds, roundsPerEpoch, position, resumed, dataset});

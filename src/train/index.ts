@@ -1,6 +1,6 @@
 /** Closed-loop (CTRL) training: the trainer, runs with checkpoints and resume, and evaluation. */
 export {ClosedLoopTrainer} from './closed_loop';
-export type {ClosedLoopArgs, CtrlMode, LearningRateSchedule, RoundLog, TrainerState} from './closed_loop';
+export type {ClosedLoopArgs, CtrlMode, LearningRateSchedule, MovingStatistics, RoundLog, TrainerState} from './closed_loop';
 export {saveCheckpoint, loadCheckpoint, loadCheckpointModels, hasCheckpoint} from './checkpoint';
 export type {CheckpointContents, CheckpointModels, RunPosition} from './checkpoint';
 export {trainCscCtrl, openDataset, CTRL_RUN_DEFAULTS} from './ctrl_run';

@@ -61,6 +61,10 @@ describe('sparseland train / eval (command line)', () => {
     assert.match(lines.join('\n'), /--mode must be binary or multi, got 'both'/);
     assert.equal(await run(['train', '--preset', 'mnist-csc-ctrl', '--features', 'dense']), 2);
     assert.match(lines.join('\n'), /--features must be sparse or linear, got 'dense'/);
+    assert.equal(await run(['train', '--preset', 'mnist-csc-ctrl', '--moving-statistics', 'some']), 2);
+    assert.match(lines.join('\n'), /--moving-statistics must be real or all, got 'some'/);
+    assert.equal(await run(['train', '--preset', 'mnist-csc-ctrl', '--warmup-rounds', '1.5']), 2);
+    assert.match(lines.join('\n'), /--warmup-rounds must be an integer ≥ 0, got '1.5'/);
     assert.equal(await run(['train', '--preset', 'mnist-csc-ctrl', '--colour']), 2);
     assert.match(lines.join('\n'), /Unknown option '--colour'/);
     assert.equal(await run(['eval']), 2);

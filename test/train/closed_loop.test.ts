@@ -4,7 +4,7 @@ import {mkdtempSync, rmSync} from 'fs';
 import {tmpdir} from 'os';
 import * as path from 'path';
 import {cscCtrl} from '../../models/csc_ctrl';
-import {ctrlBinary, ctrlMulti} from '../../src/losses';
+import {ctrlBinary, ctrlMulti, mcr2} from '../../src/losses';
 import {loadCheckpoint, saveCheckpoint} from '../../src/train/checkpoint';
 import {ClosedLoopTrainer} from '../../src/train/closed_loop';
 import {expectClose, expectThrows} from '../helpers';
@@ -86,6 +86,50 @@ describe('ClosedLoopTrainer', () => {
     images.dispose();
   });
 
+  for (const movingStatistics of ['real', 'all'] as const) {
+    it(`moving statistics '${movingStatistics}': after a decoder step the encoder's batch-norm statistics are ` +
+       (movingStatistics === 'real' ? 'those of its one pass over X (the pass over X̂ is undone)' : 'also moved by the pass over X̂'), () => {
+      const {encoder, decoder} = tiny(8);
+      const trainer = new ClosedLoopTrainer({encoder, decoder, movingStatistics});
+      const {images} = batch(9);
+      const statistics = () => encoder.layers.filter((l) => l.getClassName() === 'BatchNormalization')
+        .flatMap((l) => l.nonTrainableWeights);
+      assert.equal(statistics().length, 2);
+      // Every non-trainable state (statistics and the stages' power-iteration vectors) before the step.
+      const start = encoder.nonTrainableWeights.map((w) => w.read().clone());
+      trainer.decoderStep(images);   // leaves the encoder's weights as they are
+      const after = statistics().map((w) => w.read().clone());
+      // Replay from the same state: one training-mode pass over X.
+      encoder.nonTrainableWeights.forEach((w, i) => w.write(start[i]));
+      tf.tidy(() => { encoder.apply(images, {training: true}); });
+      const gap = Math.max(...statistics().map((w, i) => tf.tidy(() => tf.max(tf.abs(tf.sub(w.read(), after[i]))).dataSync()[0])));
+      if (movingStatistics === 'real') assert.ok(gap < 1e-6, `gap ${gap}`);
+      else assert.ok(gap > 1e-4, `gap ${gap}`);
+      trainer.dispose();
+      tf.dispose([images, ...start, ...after]);
+    });
+  }
+
+  it('warm-up rounds: one encoder step up ΔR(Z) each, the decoder untouched; the game starts after them', () => {
+    const {encoder, decoder} = tiny(10);
+    const trainer = new ClosedLoopTrainer({encoder, decoder, mode: 'multi', numClasses: 3, learningRate: 2e-3, warmupRounds: 1});
+    const {images, labels} = batch(11);
+    const deltaR = () => tf.tidy(() => mcr2(encoder.apply(images, {training: true}) as tf.Tensor2D, labels, 3).deltaR.dataSync()[0]);
+    const decoderBefore = decoder.getWeights().map((w) => w.clone());
+    const before = deltaR();
+    const warm = trainer.trainRound(images, labels);
+    assert.deepEqual(Object.keys(warm.encoder).sort(), ['objective', 'rZ', 'rcZ']);
+    assert.deepEqual(warm.decoder, {});
+    expectClose(warm.encoder.objective, before, 1e-3 * Math.abs(before));
+    expectClose(warm.encoder.objective, warm.encoder.rZ - warm.encoder.rcZ, 1e-4);
+    assert.ok(deltaR() > before + 1e-4, `ΔR(Z): ${before} → ${deltaR()}`);
+    decoder.getWeights().forEach((w, i) => expectClose(w, decoderBefore[i], 0));
+    const game = trainer.trainRound(images, labels);
+    assert.deepEqual(Object.keys(game.decoder).sort(), ['deltaRPairs', 'deltaRZ', 'deltaRZHat', 'objective']);
+    trainer.dispose();
+    tf.dispose([images, ...decoderBefore]);
+  });
+
   it('tied: the decoder step moves the shared dictionaries (the only filters the decoder has)', () => {
     const {encoder, decoder, stages} = tiny(3, true);
     const trainer = new ClosedLoopTrainer({encoder, decoder, learningRate: 1e-2});
@@ -152,6 +196,13 @@ describe('ClosedLoopTrainer', () => {
     expectThrows(make({schedule: 'step'}), /ClosedLoopTrainer: schedule must be one of 'constant', 'cosine', got 'step'/);
     expectThrows(make({schedule: 'cosine'}), /ClosedLoopTrainer: totalSteps must be a positive integer, got undefined/);
     expectThrows(make({sharedStatistics: 'yes'}), /ClosedLoopTrainer: sharedStatistics must be true or false, got 'yes'/);
+    expectThrows(make({mode: 'multi', numClasses: 3, warmupRounds: -1}), /ClosedLoopTrainer: warmupRounds must be a non-negative integer, got -1/);
+    expectThrows(make({warmupRounds: 5}), /ClosedLoopTrainer: warmupRounds must be 0 in 'binary' mode \(the warm-up maximises ΔR\(Z\) with the labels\), got 5/);
+    expectThrows(make({movingStatistics: 'fake'}), /ClosedLoopTrainer: movingStatistics must be one of 'real', 'all', got 'fake'/);
+    const binary = new ClosedLoopTrainer({encoder, decoder});
+    expectThrows(() => binary.warmupStep(tf.zeros([2, 16, 16, 1]) as tf.Tensor4D, [0, 1]),
+                 /ClosedLoopTrainer: mode must be 'multi' for a warm-up step \(it needs labels\), got 'binary'/);
+    binary.dispose();
     const trainer = new ClosedLoopTrainer({encoder, decoder, mode: 'multi', numClasses: 3});
     expectThrows(() => trainer.trainRound(tf.zeros([2, 16, 16]) as unknown as tf.Tensor4D, [0, 1]),
                  /ClosedLoopTrainer: images must be a rank-4 tensor \[batch, H, W, C\], got \[2, 16, 16\]/);
