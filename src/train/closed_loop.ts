@@ -146,9 +146,7 @@ export class ClosedLoopTrainer {
       v.reject(NAME, 'warmupRounds', "0 in 'binary' mode (the warm-up maximises ΔR(Z) with the labels)", this.warmupRounds);
     }
     this.movingStatistics = v.oneOf(NAME, 'movingStatistics', args.movingStatistics ?? 'real', ['real', 'all'] as const);
-    this.encoderStatistics = this.encoder.layers
-      .filter((layer) => layer.getClassName() === 'BatchNormalization')
-      .flatMap((layer) => layer.nonTrainableWeights);
+    this.encoderStatistics = batchNormLayers(this.encoder).flatMap((layer) => layer.nonTrainableWeights);
     this.encoderOptimizer = tf.train.adam(this.learningRate, beta1, beta2);
     this.decoderOptimizer = tf.train.adam(this.learningRate, beta1, beta2);
     this.encoderWeights = this.encoder.trainableWeights;
@@ -336,6 +334,12 @@ export class ClosedLoopTrainer {
     tf.dispose(Object.values(terms));
     return values;
   }
+}
+
+/** The batch-normalisation layers of a model, nested models included. */
+function batchNormLayers(model: tf.LayersModel): tf.layers.Layer[] {
+  return model.layers.flatMap((layer) => (layer instanceof tf.LayersModel ? batchNormLayers(layer)
+    : layer.getClassName() === 'BatchNormalization' ? [layer] : []));
 }
 
 function readTerms(terms: CtrlTerms | Record<string, tf.Scalar>): Record<string, number> {
