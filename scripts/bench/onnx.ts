@@ -377,14 +377,13 @@ async function main(): Promise<void> {
               `${load.map((l) => l.toFixed(2)).join(', ')}`);
   console.log(['model', ...COLUMNS.map(([, title]) => title), 'tfjs / ort 2T', 'faster PyTorch / ort 2T (NHWC, NCHW)',
                'PyTorch / ort, 1T and 2T (NHWC, NCHW)', 'max rel. diff to tfjs: ort, torch'].join(' | '));
-  const best = (key: string, column: string) =>
+  const best: Best = (key, column) =>
     (medians[key][column]?.length ? Math.min(...medians[key][column]) : undefined);
   const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined ? fmt(a / b, 2) : '-');
   for (const c of cases) {
     const cells = COLUMNS.map(([col]) => notes[c.key][col] ?? fmt(best(c.key, col)));
-    const torch = [best(c.key, 'torch1'), best(c.key, 'torch2')].filter((v): v is number => v !== undefined);
     const ort2 = best(c.key, 'ort2');
-    const fastest = torch.length ? Math.min(...torch) : undefined;
+    const fastest = fastestOf(best, c.key, ['torch1', 'torch2']);
     const equal = (n: string) => `${ratio(best(c.key, 'torch1'), best(c.key, `ort1${n}`))}, ` +
       `${ratio(best(c.key, 'torch2'), best(c.key, `ort2${n}`))}`;
     console.log([c.name, ...cells, ratio(best(c.key, 'tfjs'), ort2),
@@ -414,18 +413,23 @@ async function main(): Promise<void> {
   printRates(cases, best);
 }
 
+/** A model's lowest round median (ms) in a column, if it ran there. */
+type Best = (key: string, column: string) => number | undefined;
+
+/** The lowest of a model's times over `columns` (the faster of them), if any ran. */
+function fastestOf(best: Best, key: string, columns: string[]): number | undefined {
+  const times = columns.map((col) => best(key, col)).filter((t): t is number => t !== undefined);
+  return times.length ? Math.min(...times) : undefined;
+}
+
 /**
  * Arithmetic rates from the lowest round medians: GFLOP/s of onnxruntime (2 threads, the faster
  * layout) and of the faster PyTorch, each as a share of the same runtime's rate on the matrix
  * product, and what 1.5× PyTorch's speed would take of onnxruntime's matrix-product rate.
  */
-function printRates(cases: Case[], best: (key: string, column: string) => number | undefined): void {
-  const fastest = (key: string, columns: string[]) => {
-    const times = columns.map((col) => best(key, col)).filter((t): t is number => t !== undefined);
-    return times.length ? Math.min(...times) : undefined;
-  };
-  const ortMs = (key: string) => fastest(key, ['ort2', 'ort2n']);
-  const torchMs = (key: string) => fastest(key, ['torch1', 'torch2']);
+function printRates(cases: Case[], best: Best): void {
+  const ortMs = (key: string) => fastestOf(best, key, ['ort2', 'ort2n']);
+  const torchMs = (key: string) => fastestOf(best, key, ['torch1', 'torch2']);
   const gflops = (c: Case, ms: number | undefined) => (ms === undefined ? undefined : c.flops / ms / 1e6);
   const peak = cases.find((c) => c.key === 'matmul');
   const ortPeak = peak && gflops(peak, ortMs('matmul'));
