@@ -2,57 +2,23 @@
  * `sparseland eval <run dir>`: reconstruction PSNR/SSIM, nearest-subspace accuracy, code
  * sparsity and rate reduction of a trained CSC-CTRL autoencoder, and a reconstruction grid.
  */
-import * as tf from '@tensorflow/tfjs';
-import {existsSync, readFileSync} from 'fs';
 import * as path from 'path';
 import {parseArgs} from 'util';
 import {setBackend} from '../backend';
-import {load} from '../pretrained';
-import {hasCheckpoint, loadCheckpointModels} from '../train/checkpoint';
 import {openDataset} from '../train/ctrl_run';
 import {evaluateCscCtrl} from '../train/ctrl_eval';
+import {loadTrainedModels, PRETRAINED} from '../train/trained_models';
 import {CommandIo, numberOption} from './io';
 
-export const EVAL_USAGE = `sparseland eval <run dir | pretrained:NAME> [--data mnist|DIR] [--train-images N]
+export const EVAL_USAGE = `sparseland eval <run dir | pretrained:NAME> [--data mnist|mnist-full|DIR] [--train-images N]
   [--test-images N] [--components K] [--grid FILE] [--backend NAME] [--json]
   evaluates <run dir>/encoder and /decoder (or its latest checkpoint), or a pretrained model:
   PSNR, SSIM, nearest-subspace accuracy, sparsity, ΔR, and a grid of originals above reconstructions`;
-
-const PRETRAINED = 'pretrained:';
 
 const OPTIONS = {
   'data': {type: 'string'}, 'train-images': {type: 'string'}, 'test-images': {type: 'string'},
   'components': {type: 'string'}, 'grid': {type: 'string'}, 'backend': {type: 'string'}, 'json': {type: 'boolean'},
 } as const;
-
-/** Loads the models of a run directory (final models, else the latest checkpoint) and the data it was trained on. */
-interface LoadedRun {
-  encoder: tf.LayersModel;
-  decoder: tf.LayersModel;
-  data?: string;
-  cacheDir?: string;
-}
-
-async function loadRun(dir: string): Promise<LoadedRun> {
-  if (dir.startsWith(PRETRAINED)) {
-    const {encoder, decoder, info} = await load(dir.slice(PRETRAINED.length));
-    return {encoder, decoder, data: info.data as string | undefined};
-  }
-  const meta = path.join(dir, 'run.json');
-  const {data, cacheDir} = existsSync(meta)
-    ? JSON.parse(readFileSync(meta, 'utf8')) as {data?: string; cacheDir?: string} : {data: undefined, cacheDir: undefined};
-  if (existsSync(path.join(dir, 'encoder', 'model.json')) && existsSync(path.join(dir, 'decoder', 'model.json'))) {
-    const encoder = await tf.loadLayersModel(`file://${path.resolve(dir, 'encoder', 'model.json')}`);
-    const decoder = await tf.loadLayersModel(`file://${path.resolve(dir, 'decoder', 'model.json')}`);
-    return {encoder, decoder, data, cacheDir};
-  }
-  if (hasCheckpoint(dir)) {
-    const checkpoint = await loadCheckpointModels<{data: string; cacheDir?: string}>(dir);
-    return {encoder: checkpoint.encoder, decoder: checkpoint.decoder, data: data ?? checkpoint.options.data,
-            cacheDir: cacheDir ?? checkpoint.options.cacheDir};
-  }
-  throw new Error(`no models in '${dir}' (expected encoder/ and decoder/, or a checkpoint)`);
-}
 
 export async function evalCommand(args: string[], io: CommandIo): Promise<number> {
   let parsed;
@@ -73,7 +39,7 @@ export async function evalCommand(args: string[], io: CommandIo): Promise<number
   }
   try {
     await setBackend(values.backend, {log: false});
-    const run = await loadRun(dir);
+    const run = await loadTrainedModels(dir);
     const data = values.data ?? run.data ?? 'mnist';
     const [h] = run.encoder.inputs[0].shape.slice(1) as number[];
     const test = await openDataset(data, h, 'test', io.err, run.cacheDir);

@@ -20,11 +20,13 @@ export const TRAIN_PRESETS: Record<string, CtrlRunOptions> = {
 };
 
 export const TRAIN_USAGE = `sparseland train --preset ${Object.keys(TRAIN_PRESETS).join('|')} [options]
-  --data DIR            image folder (DIR/train/<class>/*.JPEG, DIR/val/...); 'mnist' for the MNIST preset
+  --data DIR            image folder (DIR/train/<class>/*.JPEG, DIR/val/...); for the MNIST preset
+                        'mnist' (10,000 digits, the default) or 'mnist-full' (the standard 60,000 + 10,000)
   --cache DIR           where the folder's decoded shards go (default DIR/.sparseland-cache)
   --epochs N            epochs (default 1)          --batch N         images per round
   --out DIR             run directory (default out/<preset>)
   --resume              continue the run in --out from its last checkpoint
+  --init DIR|pretrained:NAME   start from these trained weights (same architecture; new optimizers and schedule)
   --backend NAME        tensorflow | wasm | cpu (default: the best available)
   --mode binary|multi   CTRL objective without or with labels (default binary)
   --lr X --encoder-steps N --schedule constant|cosine --epsilon-squared X --seed N
@@ -46,7 +48,7 @@ const OPTIONS = {
   'iterations': {type: 'string'}, 'tied': {type: 'boolean'}, 'flip': {type: 'boolean'},
   'shared-statistics': {type: 'boolean'}, 'lambda': {type: 'string'}, 'no-encoder-batch-norm': {type: 'boolean'},
   'features': {type: 'string'}, 'moving-statistics': {type: 'string'}, 'warmup-rounds': {type: 'string'},
-  'checkpoint-every': {type: 'string'}, 'max-rounds': {type: 'string'}, 'max-minutes': {type: 'string'},
+  'init': {type: 'string'}, 'checkpoint-every': {type: 'string'}, 'max-rounds': {type: 'string'}, 'max-minutes': {type: 'string'},
 } as const;
 
 /** Formats a round's terms compactly: `objective 9.38 rZ 35.3 ...`. */
@@ -81,6 +83,7 @@ export async function trainCommand(args: string[], io: CommandIo, signal?: Abort
   }
   if (parsed.data !== undefined) options.data = parsed.data;
   if (parsed.cache !== undefined) options.cacheDir = parsed.cache;
+  if (parsed.init !== undefined) options.init = parsed.init;
   if (options.data === undefined) return io.usage(`preset '${presetName}' needs --data DIR (an image folder)`);
   if (parsed.mode !== undefined) {
     if (parsed.mode !== 'binary' && parsed.mode !== 'multi') return io.usage(`--mode must be binary or multi, got '${parsed.mode}'`);

@@ -10,3 +10,5 @@ export {imageFolder} from './image_folder';
 export type {ImageFolderOptions} from './image_folder';
 export {ShardedImageDataset, WINDOW_SHARDS} from './sharded_dataset';
 export type {ShardEntry, ShardStats} from './sharded_dataset';
+export {mnistFullDataset} from './mnist_full';
+export type {MnistFullDatasetOptions} from './mnist_full';

@@ -10,8 +10,10 @@ import {ImageDataset} from '../data/dataset';
 import {imageFolder} from '../data/image_folder';
 import {writeFileAtomic} from '../io/atomic_write';
 import {mnistDataset} from '../data/mnist_dataset';
+import {mnistFullDataset} from '../data/mnist_full';
 import * as v from '../util/validate';
 import {loadCheckpoint, hasCheckpoint, RunPosition, saveCheckpoint} from './checkpoint';
+import {copyWeights, loadTrainedModels} from './trained_models';
 import {ClosedLoopTrainer, CtrlMode, LearningRateSchedule, MovingStatistics, RoundLog} from './closed_loop';
 
 const NAME = 'trainCscCtrl';
@@ -20,7 +22,10 @@ const NAME = 'trainCscCtrl';
 export interface CtrlRunOptions {
   /** Model preset (its input size also sets the image size of folder data). Default `'mnist'`. */
   preset?: CscCtrlPreset;
-  /** `'mnist'` (the `mnist` package) or the root of an image folder (`root/train/<class>/*`). Default `'mnist'`. */
+  /**
+   * `'mnist'` (the 10,000 digits of the `mnist` package), `'mnist-full'` (the standard 60,000 +
+   * 10,000 split) or the root of an image folder (`root/train/<class>/*`). Default `'mnist'`.
+   */
   data?: string;
   /** Overrides of the preset's atoms per stage. */
   filters?: number[];
@@ -59,10 +64,16 @@ export interface CtrlRunOptions {
   seed?: number;
   /** Rounds between checkpoints. Default 200. */
   checkpointEvery?: number;
+  /**
+   * Start from the weights of trained models instead of random ones: a run directory or
+   * `pretrained:NAME` (see `loadTrainedModels`), of the same architecture. The optimizers, the
+   * schedule and the round count start afresh. A resumed run takes its weights from its checkpoint.
+   */
+  init?: string;
 }
 
 /** Defaults of {@link CtrlRunOptions}. */
-export const CTRL_RUN_DEFAULTS: Required<Omit<CtrlRunOptions, 'filters' | 'cacheDir'>> = {
+export const CTRL_RUN_DEFAULTS: Required<Omit<CtrlRunOptions, 'filters' | 'cacheDir' | 'init'>> = {
   preset: 'mnist', data: 'mnist', iterations: 2, tied: false, lambda: 0.1, encoderBatchNorm: true, features: 'sparse',
   mode: 'binary', epochs: 1, batchSize: 128,
   learningRate: 1.5e-4, encoderSteps: 1, schedule: 'constant', epsilonSquared: 0.5, sharedStatistics: false,
@@ -94,16 +105,17 @@ export interface CtrlRunResult {
   finished: boolean;
   /** The training data the run read. */
   dataset: ImageDataset;
-  options: Required<Omit<CtrlRunOptions, 'filters' | 'cacheDir'>> & {filters?: number[]; cacheDir?: string};
+  options: Required<Omit<CtrlRunOptions, 'filters' | 'cacheDir' | 'init'>> & {filters?: number[]; cacheDir?: string; init?: string};
 }
 
 /**
- * Opens the data set of a run: the MNIST digits or an image folder at the preset's size, its
+ * Opens the data set of a run: MNIST digits (`'mnist'`, `'mnist-full'`) or an image folder at the preset's size, its
  * shards cached under `cacheDir/<split>-<size>` when given.
  */
 export async function openDataset(data: string, size: number, split: 'train' | 'test',
                                   warn?: (message: string) => void, cacheDir?: string): Promise<ImageDataset> {
   if (data === 'mnist') return mnistDataset({split, size: 32});
+  if (data === 'mnist-full') return mnistFullDataset({split, size: 32});
   const folderSplit = split === 'test' ? 'val' : 'train';
   return imageFolder({root: data, split: folderSplit, size, warn,
                       ...(cacheDir ? {cacheDir: path.join(cacheDir, `${folderSplit}-${size}`)} : {})});
@@ -134,6 +146,13 @@ export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume 
     ({encoder, decoder} = cscCtrl({preset: run.preset, iterations: run.iterations, tied: run.tied, seed: run.seed,
                                    lambda: run.lambda, encoderBatchNorm: run.encoderBatchNorm, features: run.features,
                                    ...(run.filters ? {filters: run.filters} : {})}));
+    if (run.init !== undefined) {
+      const trained = await loadTrainedModels(run.init);
+      copyWeights(trained.encoder, encoder, `${NAME}: init '${run.init}' (encoder)`);
+      copyWeights(trained.decoder, decoder, `${NAME}: init '${run.init}' (decoder)`);
+      trained.encoder.dispose();
+      trained.decoder.dispose();
+    }
   }
   const [h] = encoder.inputs[0].shape.slice(1) as number[];
   const dataset = await openDataset(run.data, h, 'train', hooks.warn, run.cacheDir);
@@ -188,11 +207,14 @@ export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume 
 function resolve(options: CtrlRunOptions): CtrlRunResult['options'] {
   const o = {...CTRL_RUN_DEFAULTS, ...options};
   v.oneOf(NAME, 'preset', o.preset, CSC_CTRL_PRESETS);
-  if (typeof o.data !== 'string' || o.data === '') v.reject(NAME, 'data', "'mnist' or an image folder", o.data);
+  if (typeof o.data !== 'string' || o.data === '') v.reject(NAME, 'data', "'mnist', 'mnist-full' or an image folder", o.data);
   v.positiveInt(NAME, 'epochs', o.epochs);
   v.positiveInt(NAME, 'batchSize', o.batchSize);
   v.positiveInt(NAME, 'checkpointEvery', o.checkpointEvery);
   v.nonNegInt(NAME, 'seed', o.seed);
   v.bool(NAME, 'flip', o.flip);
+  if (o.init !== undefined && (typeof o.init !== 'string' || o.init === '')) {
+    v.reject(NAME, 'init', "a run directory or 'pretrained:NAME'", o.init);
+  }
   return o;
 }

@@ -7,3 +7,5 @@ export {trainCscCtrl, openDataset, CTRL_RUN_DEFAULTS} from './ctrl_run';
 export type {CtrlRunOptions, CtrlRunHooks, CtrlRunResult} from './ctrl_run';
 export {evaluateCscCtrl} from './ctrl_eval';
 export type {CtrlEvalOptions, CtrlEvaluation} from './ctrl_eval';
+export {loadTrainedModels, copyWeights, PRETRAINED} from './trained_models';
+export type {TrainedModels} from './trained_models';

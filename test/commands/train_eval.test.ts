@@ -44,6 +44,14 @@ describe('sparseland train / eval (command line)', () => {
     assert.ok(Number.isFinite(result.psnr) && result.ssim <= 1);
     assert.equal(result.density.length, 4);
     assert.ok(existsSync(path.join(out, 'eval.png')));
+
+    // A new run on the standard MNIST split, from the weights of this one.
+    const next = ['train', '--preset', 'mnist-csc-ctrl', '--filters', '2,2,2,4', '--batch', '64', '--mode', 'multi',
+                  '--data', 'mnist-full', '--init', out, '--out', path.join(dir, 'next'), '--max-rounds', '1'];
+    assert.equal(await run(next), 0, lines.join('\n'));
+    assert.match(lines.join('\n'), /training mnist-csc-ctrl on mnist-full-train \(60000 images\) .*round 0 of 937/);
+    assert.equal(await run([...next.slice(0, -6), '--init', path.join(dir, 'none'), '--out', path.join(dir, 'n')]), 1);
+    assert.match(lines.join('\n'), /sparseland train: no models in '.*none'/);
   });
 
   it('reports usage errors with status 2', async () => {

@@ -79,6 +79,41 @@ describe('trainCscCtrl (a run over MNIST)', () => {
     assert.ok(!existsSync(path.join(data, '.sparseland-cache')));
   });
 
+  it('init starts from a trained run\'s weights with new optimizers; a resume ignores it', async () => {
+    await trainCscCtrl(path.join(root, 'a'), TINY, false, {maxRounds: 2});
+    const source = await checkpointWeights(path.join(root, 'a'));
+    const trainable = async (dir: string) => {
+      const c = await loadCheckpointModels(dir);
+      return [...c.encoder.trainableWeights, ...c.decoder.trainableWeights].map((w) => w.read());
+    };
+    const sourceTrainable = await trainable(path.join(root, 'a'));
+    // Adam moves every weight by about the step size: 1e-9 leaves the initial weights in place.
+    const quiet = {...TINY, seed: 9, learningRate: 1e-9};
+    const started = await trainCscCtrl(path.join(root, 'b'), {...quiet, init: path.join(root, 'a')}, false, {maxRounds: 1});
+    assert.equal(started.position.step, 1, 'the round count starts afresh');
+    assert.equal(started.options.init, path.join(root, 'a'));
+    (await trainable(path.join(root, 'b'))).forEach((w, i) => expectClose(w, sourceTrainable[i], 1e-6, 1e-6));
+    const fresh = await trainCscCtrl(path.join(root, 'c'), quiet, false, {maxRounds: 1});
+    const freshWeights = [...fresh.encoder.trainableWeights, ...fresh.decoder.trainableWeights].map((w) => w.read());
+    const gap = Math.max(...freshWeights.map((w, i) => tf.max(tf.abs(tf.sub(w, sourceTrainable[i]))).dataSync()[0]));
+    assert.ok(gap > 0.01, `a run without init starts elsewhere (gap ${gap})`);
+    // A resumed run continues from its own checkpoint: init given to it is not applied.
+    const before = await trainable(path.join(root, 'c'));
+    await trainCscCtrl(path.join(root, 'c'), {init: path.join(root, 'a')}, true, {maxRounds: 1});
+    (await trainable(path.join(root, 'c'))).forEach((w, i) => expectClose(w, before[i], 1e-6, 1e-6));
+    tf.dispose(source);
+  });
+
+  it('init from models of another architecture is an error naming the weight', async () => {
+    await trainCscCtrl(path.join(root, 'a'), TINY, false, {maxRounds: 1});
+    await assert.rejects(trainCscCtrl(path.join(root, 'b'), {...TINY, filters: [2, 2, 2, 8], init: path.join(root, 'a')}),
+                         /trainCscCtrl: init '.*a' \(encoder\): weight \d+ \('.*'\) has shape \[.*\] where the model's '.*' has \[.*8.*\]/);
+    await assert.rejects(trainCscCtrl(path.join(root, 'c'), {...TINY, init: path.join(root, 'nowhere')}),
+                         /no models in '.*nowhere'/);
+    await assert.rejects(trainCscCtrl(path.join(root, 'c'), {...TINY, init: ''}),
+                         /trainCscCtrl: init must be a run directory or 'pretrained:NAME', got ''/);
+  });
+
   it('rejects bad arguments, naming them', async () => {
     await assert.rejects(trainCscCtrl('', TINY), /trainCscCtrl: dir must be a directory path, got ''/);
     await assert.rejects(trainCscCtrl(root, {...TINY, epochs: 0}), /trainCscCtrl: epochs must be a positive integer, got 0/);
