@@ -42,8 +42,9 @@ export async function evalCommand(args: string[], io: CommandIo): Promise<number
     const run = await loadTrainedModels(dir);
     const data = values.data ?? run.data ?? 'mnist';
     const [h] = run.encoder.inputs[0].shape.slice(1) as number[];
-    const test = await openDataset(data, h, 'test', io.err, run.cacheDir);
-    const train = await openDataset(data, h, 'train', io.err, run.cacheDir);
+    const folder = {warn: io.err, cacheDir: run.cacheDir, shardSize: run.shardSize};
+    const test = await openDataset(data, h, 'test', folder);
+    const train = await openDataset(data, h, 'train', folder);
     const grid = values.grid ?? (dir.startsWith(PRETRAINED) ? 'eval.png' : path.join(dir, 'eval.png'));
     const result = await evaluateCscCtrl(run.encoder, run.decoder, {
       test, train, grid, testImages: counts['test-images'], trainImages: counts['train-images'],

@@ -23,6 +23,7 @@ export const TRAIN_USAGE = `sparseland train --preset ${Object.keys(TRAIN_PRESET
   --data DIR            image folder (DIR/train/<class>/*.JPEG, DIR/val/...); for the MNIST preset
                         'mnist' (10,000 digits, the default) or 'mnist-full' (the standard 60,000 + 10,000)
   --cache DIR           where the folder's decoded shards go (default DIR/.sparseland-cache)
+  --shard-size N        images per shard file (default 1024); at most two shards are held in memory
   --epochs N            epochs (default 1)          --batch N         images per round
   --out DIR             run directory (default out/<preset>)
   --resume              continue the run in --out from its last checkpoint
@@ -41,7 +42,7 @@ export const TRAIN_USAGE = `sparseland train --preset ${Object.keys(TRAIN_PRESET
   --max-minutes X       stop (resumably) after the round that passes X minutes`;
 
 const OPTIONS = {
-  'preset': {type: 'string'}, 'data': {type: 'string'}, 'cache': {type: 'string'}, 'epochs': {type: 'string'}, 'batch': {type: 'string'},
+  'preset': {type: 'string'}, 'data': {type: 'string'}, 'cache': {type: 'string'}, 'shard-size': {type: 'string'}, 'epochs': {type: 'string'}, 'batch': {type: 'string'},
   'out': {type: 'string'}, 'resume': {type: 'boolean'}, 'backend': {type: 'string'}, 'mode': {type: 'string'},
   'lr': {type: 'string'}, 'encoder-steps': {type: 'string'}, 'schedule': {type: 'string'},
   'epsilon-squared': {type: 'string'}, 'seed': {type: 'string'}, 'filters': {type: 'string'},
@@ -72,7 +73,7 @@ export async function trainCommand(args: string[], io: CommandIo, signal?: Abort
     ['epochs', 'epochs', true, 1], ['batch', 'batchSize', true, 1], ['lr', 'learningRate', false, 0],
     ['encoder-steps', 'encoderSteps', true, 1], ['epsilon-squared', 'epsilonSquared', false, 0],
     ['seed', 'seed', true, 0], ['iterations', 'iterations', true, 0], ['lambda', 'lambda', false, 0], ['checkpoint-every', 'checkpointEvery', true, 1],
-    ['warmup-rounds', 'warmupRounds', true, 0],
+    ['warmup-rounds', 'warmupRounds', true, 0], ['shard-size', 'shardSize', true, 1],
   ];
   for (const [flag, key, integer, min] of numbers) {
     const raw = parsed[flag];
@@ -176,7 +177,7 @@ export async function trainCommand(args: string[], io: CommandIo, signal?: Abort
            `${((position.step - firstStep) * run.batchSize / Math.max(seconds, 1e-9)).toFixed(1)} images/s; ` +
            `checkpoint in ${dir}${result.finished ? `, models in ${dir}/encoder and ${dir}/decoder` : ' (--resume continues)'}`);
     const [h] = result.encoder.inputs[0].shape.slice(1) as number[];
-    const test = await openDataset(run.data, h, 'test', io.err, run.cacheDir);
+    const test = await openDataset(run.data, h, 'test', {warn: io.err, cacheDir: run.cacheDir, shardSize: run.shardSize});
     const train = result.dataset;
     const grid = path.join(dir, 'reconstructions.png');
     const evaluation = await evaluateCscCtrl(result.encoder, result.decoder, {

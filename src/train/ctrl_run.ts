@@ -58,6 +58,8 @@ export interface CtrlRunOptions {
    * image folder's own `.sparseland-cache/`.
    */
   cacheDir?: string;
+  /** Images per shard file of folder data (see `imageFolder`). Default 1024. */
+  shardSize?: number;
   /** Random horizontal flips (folder data). Default false. */
   flip?: boolean;
   /** Seed of the data order and the weights. Default 0. */
@@ -73,7 +75,7 @@ export interface CtrlRunOptions {
 }
 
 /** Defaults of {@link CtrlRunOptions}. */
-export const CTRL_RUN_DEFAULTS: Required<Omit<CtrlRunOptions, 'filters' | 'cacheDir' | 'init'>> = {
+export const CTRL_RUN_DEFAULTS: Required<Omit<CtrlRunOptions, 'filters' | 'cacheDir' | 'shardSize' | 'init'>> = {
   preset: 'mnist', data: 'mnist', iterations: 2, tied: false, lambda: 0.1, encoderBatchNorm: true, features: 'sparse',
   mode: 'binary', epochs: 1, batchSize: 128,
   learningRate: 1.5e-4, encoderSteps: 1, schedule: 'constant', epsilonSquared: 0.5, sharedStatistics: false,
@@ -105,19 +107,26 @@ export interface CtrlRunResult {
   finished: boolean;
   /** The training data the run read. */
   dataset: ImageDataset;
-  options: Required<Omit<CtrlRunOptions, 'filters' | 'cacheDir' | 'init'>> & {filters?: number[]; cacheDir?: string; init?: string};
+  options: Required<Omit<CtrlRunOptions, 'filters' | 'cacheDir' | 'shardSize' | 'init'>> & {filters?: number[]; cacheDir?: string; shardSize?: number; init?: string};
 }
 
-/**
- * Opens the data set of a run: MNIST digits (`'mnist'`, `'mnist-full'`) or an image folder at the preset's size, its
- * shards cached under `cacheDir/<split>-<size>` when given.
- */
+/** Where folder data's shards go and how large they are; where the folder reader's warnings go. */
+export interface OpenDatasetOptions {
+  warn?: (message: string) => void;
+  /** Shards go to `cacheDir/<split>-<size>`. Default: the folder's own `.sparseland-cache/`. */
+  cacheDir?: string;
+  /** Images per shard. Default 1024. */
+  shardSize?: number;
+}
+
+/** Opens the data set of a run: MNIST digits (`'mnist'`, `'mnist-full'`) or an image folder at the preset's size. */
 export async function openDataset(data: string, size: number, split: 'train' | 'test',
-                                  warn?: (message: string) => void, cacheDir?: string): Promise<ImageDataset> {
+                                  options: OpenDatasetOptions = {}): Promise<ImageDataset> {
   if (data === 'mnist') return mnistDataset({split, size: 32});
   if (data === 'mnist-full') return mnistFullDataset({split, size: 32});
   const folderSplit = split === 'test' ? 'val' : 'train';
-  return imageFolder({root: data, split: folderSplit, size, warn,
+  const {warn, cacheDir, shardSize} = options;
+  return imageFolder({root: data, split: folderSplit, size, warn, ...(shardSize ? {shardSize} : {}),
                       ...(cacheDir ? {cacheDir: path.join(cacheDir, `${folderSplit}-${size}`)} : {})});
 }
 
@@ -155,7 +164,7 @@ export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume 
     }
   }
   const [h] = encoder.inputs[0].shape.slice(1) as number[];
-  const dataset = await openDataset(run.data, h, 'train', hooks.warn, run.cacheDir);
+  const dataset = await openDataset(run.data, h, 'train', {warn: hooks.warn, cacheDir: run.cacheDir, shardSize: run.shardSize});
   const roundsPerEpoch = dataset.batchesPerEpoch(run.batchSize);
   if (roundsPerEpoch === 0) {
     v.reject(NAME, 'batchSize', `at most the ${dataset.count} images of the data set`, run.batchSize);
@@ -213,6 +222,7 @@ function resolve(options: CtrlRunOptions): CtrlRunResult['options'] {
   v.positiveInt(NAME, 'checkpointEvery', o.checkpointEvery);
   v.nonNegInt(NAME, 'seed', o.seed);
   v.bool(NAME, 'flip', o.flip);
+  if (o.shardSize !== undefined) v.positiveInt(NAME, 'shardSize', o.shardSize);
   if (o.init !== undefined && (typeof o.init !== 'string' || o.init === '')) {
     v.reject(NAME, 'init', "a run directory or 'pretrained:NAME'", o.init);
   }

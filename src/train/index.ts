@@ -4,7 +4,7 @@ export type {ClosedLoopArgs, CtrlMode, LearningRateSchedule, MovingStatistics, R
 export {saveCheckpoint, loadCheckpoint, loadCheckpointModels, hasCheckpoint} from './checkpoint';
 export type {CheckpointContents, CheckpointModels, RunPosition} from './checkpoint';
 export {trainCscCtrl, openDataset, CTRL_RUN_DEFAULTS} from './ctrl_run';
-export type {CtrlRunOptions, CtrlRunHooks, CtrlRunResult} from './ctrl_run';
+export type {CtrlRunOptions, CtrlRunHooks, CtrlRunResult, OpenDatasetOptions} from './ctrl_run';
 export {evaluateCscCtrl} from './ctrl_eval';
 export type {CtrlEvalOptions, CtrlEvaluation} from './ctrl_eval';
 export {loadTrainedModels, copyWeights, PRETRAINED} from './trained_models';

@@ -17,8 +17,9 @@ export interface TrainedModels {
   decoder: tf.LayersModel;
   /** The data the models were trained on, where recorded. */
   data?: string;
-  /** Where that run cached its folder shards, where recorded. */
+  /** Where that run cached its folder shards, and their size, where recorded. */
   cacheDir?: string;
+  shardSize?: number;
 }
 
 /** Loads the models of a run directory (final models, else the latest checkpoint) or of `pretrained:NAME`. */
@@ -28,17 +29,17 @@ export async function loadTrainedModels(source: string): Promise<TrainedModels> 
     return {encoder, decoder, data: info.data as string | undefined};
   }
   const meta = path.join(source, 'run.json');
-  const {data, cacheDir} = existsSync(meta)
-    ? JSON.parse(readFileSync(meta, 'utf8')) as {data?: string; cacheDir?: string} : {data: undefined, cacheDir: undefined};
+  type Recorded = {data?: string; cacheDir?: string; shardSize?: number};
+  const {data, cacheDir, shardSize}: Recorded = existsSync(meta) ? JSON.parse(readFileSync(meta, 'utf8')) as Recorded : {};
   if (existsSync(path.join(source, 'encoder', 'model.json')) && existsSync(path.join(source, 'decoder', 'model.json'))) {
     const encoder = await tf.loadLayersModel(`file://${path.resolve(source, 'encoder', 'model.json')}`);
     const decoder = await tf.loadLayersModel(`file://${path.resolve(source, 'decoder', 'model.json')}`);
-    return {encoder, decoder, data, cacheDir};
+    return {encoder, decoder, data, cacheDir, shardSize};
   }
   if (hasCheckpoint(source)) {
-    const checkpoint = await loadCheckpointModels<{data: string; cacheDir?: string}>(source);
+    const checkpoint = await loadCheckpointModels<Recorded>(source);
     return {encoder: checkpoint.encoder, decoder: checkpoint.decoder, data: data ?? checkpoint.options.data,
-            cacheDir: cacheDir ?? checkpoint.options.cacheDir};
+            cacheDir: cacheDir ?? checkpoint.options.cacheDir, shardSize: shardSize ?? checkpoint.options.shardSize};
   }
   throw new Error(`no models in '${source}' (expected encoder/ and decoder/, or a checkpoint)`);
 }

@@ -67,7 +67,7 @@ describe('trainCscCtrl (a run over MNIST)', () => {
     const epochs: number[] = [];
     const cacheDir = path.join(root, 'shards');
     const run = await trainCscCtrl(path.join(root, 'd'), {...TINY, preset: 'cifar', data, batchSize: 8, epochs: 2,
-                                                          flip: true, checkpointEvery: 4, cacheDir}, false,
+                                                          flip: true, checkpointEvery: 4, cacheDir, shardSize: 10}, false,
                                    {onRound: (_, position) => epochs.push(position.epoch)});
     assert.deepEqual(epochs, [0, 0, 1, 1, 1, 2]);
     assert.equal(run.finished, true);
@@ -75,7 +75,9 @@ describe('trainCscCtrl (a run over MNIST)', () => {
       assert.ok(existsSync(path.join(root, 'd', file)), file);
     }
     assert.equal(JSON.parse(readFileSync(path.join(root, 'd', 'run.json'), 'utf8')).step, 6);
-    assert.ok(existsSync(path.join(cacheDir, 'train-32', 'index.json')), 'shards in the cache folder');
+    const index = JSON.parse(readFileSync(path.join(cacheDir, 'train-32', 'index.json'), 'utf8'));
+    assert.equal(index.shardSize, 10, 'shards in the cache folder, of the requested size');
+    assert.deepEqual(index.shards.map((s: {count: number}) => s.count), [10, 10, 4]);
     assert.ok(!existsSync(path.join(data, '.sparseland-cache')));
   });
 
@@ -119,6 +121,7 @@ describe('trainCscCtrl (a run over MNIST)', () => {
     await assert.rejects(trainCscCtrl(root, {...TINY, epochs: 0}), /trainCscCtrl: epochs must be a positive integer, got 0/);
     await assert.rejects(trainCscCtrl(root, {...TINY, batchSize: 20000}),
                          /trainCscCtrl: batchSize must be at most the 9000 images of the data set, got 20000/);
+    await assert.rejects(trainCscCtrl(root, {...TINY, shardSize: 0}), /trainCscCtrl: shardSize must be a positive integer, got 0/);
     await assert.rejects(trainCscCtrl(root, {...TINY, preset: 'svhn' as never}), /trainCscCtrl: preset must be one of/);
     await assert.rejects(trainCscCtrl(root, {...TINY, data: path.join(root, 'nowhere')}), /nowhere/);
   });
