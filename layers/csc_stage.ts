@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {ConvDictionary, ConvPadding, convOutputSize} from '../src/ops/dictionary';
 import {normalizeAtoms} from '../src/ops/normalize';
-import {powerIteration} from '../src/ops/power_iteration';
+import {powerIteration, powerSteps} from '../src/ops/power_iteration';
 import {withoutGradient} from '../src/ops/stop_gradient';
 import {elasticNetProx} from '../src/ops/thresholds';
 import {BaseLayerArgs, Initializer, InitializerArg, nhwcShape, serializeInitializer, toInitializer} from '../src/util/layer_args';
@@ -252,32 +252,39 @@ export class CscStage extends tf.layers.Layer {
   }
 
   /**
-   * `L = ‖A_i‖²` by power iteration from the stored vector; with `update` the vector is
-   * advanced and stored (training passes), otherwise only read (inference is deterministic).
+   * `L = ‖A_i‖²` by power iteration from the stored vector (its steps, then the Rayleigh
+   * quotient), read only: inference is deterministic.
    */
-  private lipschitz(i: number, update: boolean): tf.Scalar {
-    const u = this.powerVectors[i];
-    const size = this.inputSize.map((s) => s ?? DEFAULT_POWER_SIZE) as [number, number];
-    const kernel = this.kernels[this.tied ? 0 : i].read();
-    const operator = (w: tf.Tensor) =>
-      new ConvDictionary(this.normalize ? normalizeAtoms(w as tf.Tensor4D) : w as tf.Tensor4D, this.strides,
-                         this.padding, size);
+  private lipschitz(i: number): tf.Scalar {
     // Outside differentiation, as the published layer computes L: recorded, the power
     // iteration would be differentiated (to zero) in every backward pass.
-    const vector = withoutGradient((w) => powerIteration(operator(w), u.read(), this.powerIterations).vector,
-                                   kernel);
-    if (update) u.write(vector);
-    return withoutGradient((w, v) => tf.sum(tf.square(operator(w).synthesis(v))), kernel, vector) as tf.Scalar;
+    return withoutGradient((w) => powerIteration(this.powerOperator(w), this.powerVectors[i].read(),
+                                                 this.powerIterations).value,
+                           this.kernels[this.tied ? 0 : i].read()) as tf.Scalar;
   }
 
-  /** `η` of iteration `i`: the learned step, or `stepScale / L` (advancing `L`'s power iteration with `update`). */
-  private eta(i: number, update: boolean): tf.Tensor {
-    return this.stepWeight ? this.stepWeight.read() : tf.div(this.stepScale, this.lipschitz(i, update));
+  /** Advances the stored power-iteration vector of iteration `i` by `powerIterations` steps (training passes). */
+  private advancePower(i: number): void {
+    const u = this.powerVectors[i];
+    u.write(withoutGradient((w) => powerSteps(this.powerOperator(w), u.read(), this.powerIterations),
+                            this.kernels[this.tied ? 0 : i].read()));
+  }
+
+  /** The operator of the kernel `w` on the power iteration's signal size. */
+  private powerOperator(w: tf.Tensor): ConvDictionary {
+    const size = this.inputSize.map((s) => s ?? DEFAULT_POWER_SIZE) as [number, number];
+    return new ConvDictionary(this.normalize ? normalizeAtoms(w as tf.Tensor4D) : w as tf.Tensor4D, this.strides,
+                              this.padding, size);
+  }
+
+  /** `η` of iteration `i`: the learned step, or `stepScale / L`. */
+  private eta(i: number): tf.Tensor {
+    return this.stepWeight ? this.stepWeight.read() : tf.div(this.stepScale, this.lipschitz(i));
   }
 
   /** The step `η` of iteration `i` as an inference pass uses it. */
   stepSize(i = 0): tf.Scalar {
-    return tf.tidy(() => tf.clone(this.eta(i, false)) as tf.Scalar);
+    return tf.tidy(() => tf.clone(this.eta(i)) as tf.Scalar);
   }
 
   call(inputs: tf.Tensor | tf.Tensor[], kwargs: tf.serialization.ConfigDict): tf.Tensor {
@@ -285,7 +292,7 @@ export class CscStage extends tf.layers.Layer {
     const training = kwargs['training'] === true;
     return tf.tidy(() => {
       // Advance the power iteration once per training pass; the pursuit then reads it.
-      if (training && !this.stepWeight) this.powerVectors.forEach((_, i) => this.lipschitz(i, true));
+      if (training && !this.stepWeight) this.powerVectors.forEach((_, i) => this.advancePower(i));
       const z = training && this.checkpoint ? this.checkpointed(x) : this.pursue(x);
       if (training && this.reconstructionWeight > 0) {
         this.lastReconstruction?.dispose();
@@ -299,7 +306,7 @@ export class CscStage extends tf.layers.Layer {
   private pursue(x: tf.Tensor4D): tf.Tensor {
     const signalSize: [number, number] = [x.shape[1], x.shape[2]];
     const count = this.tied ? 1 : this.iterations + 1;
-    const etas = Array.from({length: count}, (_, i) => this.eta(i, false));
+    const etas = Array.from({length: count}, (_, i) => this.eta(i));
     const lambda = this.lambdaWeight.read();
     const prox = (value: tf.Tensor, eta: tf.Tensor) =>
       elasticNetProx(value, tf.mul(lambda, eta), this.mu === 0 ? 0 : tf.mul(this.mu, eta), this.nonNeg);

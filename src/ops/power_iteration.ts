@@ -15,12 +15,8 @@ export interface PowerIterationResult {
   vector: tf.Tensor;
 }
 
-/**
- * Runs `iterations` steps of power iteration on `AᵀA` from `start` (a code-shaped tensor with a
- * batch axis of 1, e.g. `tf.randomNormal([1, ...op.codeShape(signalShape)])`).
- */
-export function powerIteration(op: DictionaryOperator, start: tf.Tensor,
-                               iterations = 20): PowerIterationResult {
+/** Checks `iterations` and runs them: `u ← AᵀA u / ‖AᵀA u‖` from `start`; returns the unit vector. */
+export function powerSteps(op: DictionaryOperator, start: tf.Tensor, iterations = 20): tf.Tensor {
   if (!Number.isInteger(iterations) || iterations < 1) {
     throw new Error(`powerIteration: iterations must be a positive integer, got ${iterations}`);
   }
@@ -28,7 +24,18 @@ export function powerIteration(op: DictionaryOperator, start: tf.Tensor,
     const unit = (v: tf.Tensor) => tf.div(v, tf.add(tf.sqrt(tf.sum(tf.square(v))), 1e-30));
     let u = unit(start);
     for (let i = 0; i < iterations; i++) u = unit(op.adjoint(op.synthesis(u)));
-    const value = tf.sum(tf.square(op.synthesis(u))) as tf.Scalar;
-    return {value, vector: u};
+    return u;
   });
+}
+
+/**
+ * Runs `iterations` steps of power iteration on `AᵀA` from `start` (a code-shaped tensor with a
+ * batch axis of 1, e.g. `tf.randomNormal([1, ...op.codeShape(signalShape)])`), then the
+ * Rayleigh quotient `‖A u‖²`.
+ */
+export function powerIteration(op: DictionaryOperator, start: tf.Tensor,
+                               iterations = 20): PowerIterationResult {
+  const vector = powerSteps(op, start, iterations);
+  const value = tf.tidy(() => tf.sum(tf.square(op.synthesis(vector))) as tf.Scalar);
+  return {value, vector};
 }

@@ -69,6 +69,42 @@ describe('cscStage', () => {
       expectClose(L, tf.sum(tf.square(op.synthesis(w))).dataSync()[0], 1e-2 * L);
     });
 
+    it('a training pass advances the stored vector by k power steps and takes L from k more: 2k + 1 batch-1 syntheses, 2k adjoints', () => {
+      const layer = built({filters: 4, kernelSize: 3, iterations: 3, powerIterations: 2}, [12, 12, 1]);
+      const op = layer.operator(0, [12, 12]);
+      const steps = (u: tf.Tensor, k: number) => {
+        for (let i = 0; i < k; i++) {
+          const next = op.adjoint(op.synthesis(u));
+          u = tf.div(next, tf.norm(next));
+        }
+        return u;
+      };
+      const stored = layer.getWeights().find((w) => w.shape.length === 4 && w.shape[0] === 1)!;
+      const start = tf.div(stored, tf.norm(stored));
+      const calls = {synthesis: 0, adjoint: 0};
+      const synthesis = ConvDictionary.prototype.synthesis;
+      const adjoint = ConvDictionary.prototype.adjoint;
+      ConvDictionary.prototype.synthesis = function (z: tf.Tensor4D) {
+        if (z.shape[0] === 1) calls.synthesis++;
+        return synthesis.call(this, z);
+      };
+      ConvDictionary.prototype.adjoint = function (x: tf.Tensor4D) {
+        if (x.shape[0] === 1) calls.adjoint++;
+        return adjoint.call(this, x);
+      };
+      try {
+        tf.tidy(() => layer.apply(tf.randomNormal([3, 12, 12, 1], 0, 1, 'float32', 2), {training: true}) as tf.Tensor);
+      } finally {
+        ConvDictionary.prototype.synthesis = synthesis;
+        ConvDictionary.prototype.adjoint = adjoint;
+      }
+      assert.deepEqual(calls, {synthesis: 5, adjoint: 4}, 'per training pass (k = 2)');
+      const advanced = layer.getWeights().find((w) => w.shape.length === 4 && w.shape[0] === 1)!;
+      expectClose(advanced, steps(start, 2), 1e-5);
+      const u = steps(advanced, 2);
+      expectClose(0.9 / layer.stepSize(0).dataSync()[0], tf.sum(tf.square(op.synthesis(u))).dataSync()[0], 1e-5, 1e-5);
+    });
+
     it('with many FISTA iterations the non-negative LASSO optimality conditions hold', () => {
       const lambda = 0.2;
       const layer = built({filters: 4, kernelSize: 3, iterations: 400, algorithm: 'fista', lambda},
