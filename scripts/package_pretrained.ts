@@ -1,9 +1,10 @@
 /**
  * Packages a CSC-CTRL run as a pretrained model: copies the run's latest checkpoint's encoder and
- * decoder to `pretrained/<name>/`, evaluates them (as `sparseland eval` does) and writes
- * `info.json` with the training command, the run's options and the evaluation.
+ * decoder to `pretrained/<name>/`, evaluates them on the run's data (as `sparseland eval` does:
+ * every test image, the classifier fitted on every training image) and writes `info.json` with
+ * the training commands, the run's options and the evaluation.
  *
- * Usage: node dist/scripts/package_pretrained.js <run dir> <name> "<training command>" "<description>"
+ * Usage: node dist/scripts/package_pretrained.js <run dir> <name> "<training commands>" "<description>"
  */
 import {promises as fs} from 'fs';
 import * as path from 'path';
@@ -22,8 +23,10 @@ async function run(): Promise<void> {
   await fs.rm(tmp, {recursive: true, force: true});
   await checkpoint.encoder.save(`file://${path.join(tmp, 'encoder')}`);
   await checkpoint.decoder.save(`file://${path.join(tmp, 'decoder')}`);
-  const test = sl.data.mnistDataset({split: 'test'});
-  const train = sl.data.mnistDataset({split: 'train'});
+  const [h] = checkpoint.encoder.inputs[0].shape.slice(1) as number[];
+  const folder = {cacheDir: checkpoint.options.cacheDir, shardSize: checkpoint.options.shardSize};
+  const test = await sl.train.openDataset(checkpoint.options.data ?? 'mnist', h, 'test', folder);
+  const train = await sl.train.openDataset(checkpoint.options.data ?? 'mnist', h, 'train', folder);
   const evaluation = await sl.train.evaluateCscCtrl(checkpoint.encoder, checkpoint.decoder,
                                                     {test, train, grid: path.join(tmp, 'reconstructions.png')});
   const info = {

@@ -17,8 +17,10 @@ describe('sl.pretrained', () => {
     assert.ok(sl.pretrained.available().includes('mnist-csc-ctrl'));
     const {encoder, decoder, info} = await sl.pretrained.load('mnist-csc-ctrl');
     assert.match(info.command, /sparseland train --preset mnist-csc-ctrl/);
-    const test = await sl.data.mnistDataset({split: 'test'}).take(300);
-    const train = await sl.data.mnistDataset({split: 'train'}).take(1000);
+    // The data it was trained on: its test digits are held out.
+    const data = info.data as string;
+    const test = await (await sl.train.openDataset(data, 32, 'test')).take(300);
+    const train = await (await sl.train.openDataset(data, 32, 'train')).take(1000);
     const z = encoder.predict(test.images) as tf.Tensor2D;
     assert.deepEqual(z.shape, [300, 128]);
     const xHat = decoder.predict(z) as tf.Tensor4D;
