@@ -25,6 +25,7 @@ export const TRAIN_USAGE = `sparseland train --preset ${Object.keys(TRAIN_PRESET
   --cache DIR           where the folder's decoded shards go (default DIR/.sparseland-cache)
   --shard-size N        images per shard file (default 1024); at most two shards are held in memory
   --epochs N            epochs (default 1)          --batch N         images per round
+  --rounds N            length of the run in rounds instead of epochs
   --out DIR             run directory (default out/<preset>)
   --resume              continue the run in --out from its last checkpoint
   --init DIR|pretrained:NAME   start from these trained weights (same architecture; new optimizers and schedule)
@@ -42,7 +43,8 @@ export const TRAIN_USAGE = `sparseland train --preset ${Object.keys(TRAIN_PRESET
   --max-minutes X       stop (resumably) after the round that passes X minutes`;
 
 const OPTIONS = {
-  'preset': {type: 'string'}, 'data': {type: 'string'}, 'cache': {type: 'string'}, 'shard-size': {type: 'string'}, 'epochs': {type: 'string'}, 'batch': {type: 'string'},
+  'preset': {type: 'string'}, 'data': {type: 'string'}, 'cache': {type: 'string'}, 'shard-size': {type: 'string'},
+  'epochs': {type: 'string'}, 'rounds': {type: 'string'}, 'batch': {type: 'string'},
   'out': {type: 'string'}, 'resume': {type: 'boolean'}, 'backend': {type: 'string'}, 'mode': {type: 'string'},
   'lr': {type: 'string'}, 'encoder-steps': {type: 'string'}, 'schedule': {type: 'string'},
   'epsilon-squared': {type: 'string'}, 'seed': {type: 'string'}, 'filters': {type: 'string'},
@@ -70,7 +72,7 @@ export async function trainCommand(args: string[], io: CommandIo, signal?: Abort
   if (!preset) return io.usage(`unknown preset '${presetName}' (one of ${Object.keys(TRAIN_PRESETS).join(', ')})`);
   const options: CtrlRunOptions = {...preset};
   const numbers: [keyof typeof parsed, keyof CtrlRunOptions, boolean, number][] = [
-    ['epochs', 'epochs', true, 1], ['batch', 'batchSize', true, 1], ['lr', 'learningRate', false, 0],
+    ['epochs', 'epochs', true, 1], ['rounds', 'rounds', true, 1], ['batch', 'batchSize', true, 1], ['lr', 'learningRate', false, 0],
     ['encoder-steps', 'encoderSteps', true, 1], ['epsilon-squared', 'epsilonSquared', false, 0],
     ['seed', 'seed', true, 0], ['iterations', 'iterations', true, 0], ['lambda', 'lambda', false, 0], ['checkpoint-every', 'checkpointEvery', true, 1],
     ['warmup-rounds', 'warmupRounds', true, 0], ['shard-size', 'shardSize', true, 1],

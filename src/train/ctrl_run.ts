@@ -42,6 +42,8 @@ export interface CtrlRunOptions {
   /** Default `'binary'`. */
   mode?: CtrlMode;
   epochs?: number;
+  /** Length of the run in rounds, in place of `epochs` (the last epoch may then be partial). */
+  rounds?: number;
   batchSize?: number;
   learningRate?: number;
   encoderSteps?: number;
@@ -75,7 +77,7 @@ export interface CtrlRunOptions {
 }
 
 /** Defaults of {@link CtrlRunOptions}. */
-export const CTRL_RUN_DEFAULTS: Required<Omit<CtrlRunOptions, 'filters' | 'cacheDir' | 'shardSize' | 'init'>> = {
+export const CTRL_RUN_DEFAULTS: Required<Omit<CtrlRunOptions, 'filters' | 'cacheDir' | 'shardSize' | 'init' | 'rounds'>> = {
   preset: 'mnist', data: 'mnist', iterations: 2, tied: false, lambda: 0.1, encoderBatchNorm: true, features: 'sparse',
   mode: 'binary', epochs: 1, batchSize: 128,
   learningRate: 1.5e-4, encoderSteps: 1, schedule: 'constant', epsilonSquared: 0.5, sharedStatistics: false,
@@ -103,11 +105,11 @@ export interface CtrlRunResult {
   encoder: tf.LayersModel;
   decoder: tf.LayersModel;
   position: RunPosition;
-  /** Whether all epochs were done (false when stopped by the signal or `maxRounds`). */
+  /** Whether all rounds were done (false when stopped by the signal or `maxRounds`). */
   finished: boolean;
   /** The training data the run read. */
   dataset: ImageDataset;
-  options: Required<Omit<CtrlRunOptions, 'filters' | 'cacheDir' | 'shardSize' | 'init'>> & {filters?: number[]; cacheDir?: string; shardSize?: number; init?: string};
+  options: Required<Omit<CtrlRunOptions, 'filters' | 'cacheDir' | 'shardSize' | 'init' | 'rounds'>> & {filters?: number[]; cacheDir?: string; shardSize?: number; init?: string; rounds?: number};
 }
 
 /** Where folder data's shards go and how large they are; where the folder reader's warnings go. */
@@ -132,7 +134,7 @@ export async function openDataset(data: string, size: number, split: 'train' | '
 
 /**
  * Trains (or, with `resume` and a checkpoint in `dir`, continues) a CSC-CTRL autoencoder.
- * The run directory receives checkpoints (see `checkpoint.ts`) and, when all epochs are done,
+ * The run directory receives checkpoints (see `checkpoint.ts`) and, when all rounds are done,
  * `encoder/` and `decoder/` with the final models and `run.json` with the run's options.
  */
 export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume = false,
@@ -149,7 +151,9 @@ export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume 
     ({encoder, decoder} = restored);
     position = {step: restored.step, epoch: restored.epoch, batchInEpoch: restored.batchInEpoch};
     // A resumed run keeps its options; only its length may change.
-    run = {...restored.options, epochs: options.epochs ?? restored.options.epochs};
+    run = {...restored.options, epochs: options.epochs ?? restored.options.epochs,
+           ...(options.rounds !== undefined ? {rounds: options.rounds} : {})};
+    if (run.rounds !== undefined) v.positiveInt(NAME, 'rounds', run.rounds);
   } else {
     run = resolve(options);
     ({encoder, decoder} = cscCtrl({preset: run.preset, iterations: run.iterations, tied: run.tied, seed: run.seed,
@@ -169,7 +173,7 @@ export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume 
   if (roundsPerEpoch === 0) {
     v.reject(NAME, 'batchSize', `at most the ${dataset.count} images of the data set`, run.batchSize);
   }
-  const totalRounds = roundsPerEpoch * run.epochs;
+  const totalRounds = run.rounds ?? roundsPerEpoch * run.epochs;
   const trainer = new ClosedLoopTrainer({
     encoder, decoder, mode: run.mode, numClasses: dataset.classes.length, epsilonSquared: run.epsilonSquared,
     learningRate: run.learningRate, encoderSteps: run.encoderSteps, schedule: run.schedule, totalSteps: totalRounds,
@@ -184,7 +188,7 @@ export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume 
   };
   let roundsThisCall = 0;
   let stopped = false;
-  while (position.epoch < run.epochs && !stopped) {
+  while (position.step < totalRounds && !stopped) {
     const batches = dataset.batches({batchSize: run.batchSize, epoch: position.epoch, startBatch: position.batchInEpoch,
                                      seed: run.seed, flip: run.flip});
     for await (const batch of batches) {
@@ -199,10 +203,10 @@ export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume 
       await new Promise((resolve) => setImmediate(resolve));
       stopped = hooks.signal?.aborted === true || (hooks.maxRounds !== undefined && roundsThisCall >= hooks.maxRounds);
       if (stopped || position.step % run.checkpointEvery === 0) await checkpoint();
-      if (stopped || position.batchInEpoch === 0) break;
+      if (stopped || position.batchInEpoch === 0 || position.step >= totalRounds) break;
     }
   }
-  const finished = position.epoch >= run.epochs;
+  const finished = position.step >= totalRounds;
   if (finished) {
     if (position.step % run.checkpointEvery !== 0) await checkpoint();
     await encoder.save(`file://${path.join(dir, 'encoder')}`);
@@ -218,6 +222,7 @@ function resolve(options: CtrlRunOptions): CtrlRunResult['options'] {
   v.oneOf(NAME, 'preset', o.preset, CSC_CTRL_PRESETS);
   if (typeof o.data !== 'string' || o.data === '') v.reject(NAME, 'data', "'mnist', 'mnist-full' or an image folder", o.data);
   v.positiveInt(NAME, 'epochs', o.epochs);
+  if (o.rounds !== undefined) v.positiveInt(NAME, 'rounds', o.rounds);
   v.positiveInt(NAME, 'batchSize', o.batchSize);
   v.positiveInt(NAME, 'checkpointEvery', o.checkpointEvery);
   v.nonNegInt(NAME, 'seed', o.seed);

@@ -73,6 +73,8 @@ describe('sparseland train / eval (command line)', () => {
     assert.match(lines.join('\n'), /--moving-statistics must be real or all, got 'some'/);
     assert.equal(await run(['train', '--preset', 'mnist-csc-ctrl', '--warmup-rounds', '1.5']), 2);
     assert.match(lines.join('\n'), /--warmup-rounds must be an integer ≥ 0, got '1.5'/);
+    assert.equal(await run(['train', '--preset', 'mnist-csc-ctrl', '--rounds', 'ten']), 2);
+    assert.match(lines.join('\n'), /--rounds must be an integer ≥ 1, got 'ten'/);
     assert.equal(await run(['train', '--preset', 'mnist-csc-ctrl', '--shard-size', '0']), 2);
     assert.match(lines.join('\n'), /--shard-size must be an integer ≥ 1, got '0'/);
     assert.equal(await run(['train', '--preset', 'mnist-csc-ctrl', '--colour']), 2);

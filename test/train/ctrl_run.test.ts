@@ -17,6 +17,20 @@ async function checkpointWeights(dir: string): Promise<tf.Tensor[]> {
   return [...c.encoder.getWeights(), ...c.decoder.getWeights()];
 }
 
+/** An image folder of 3 classes × 8 flat PNG images under `root/images`. */
+async function imageFolder(root: string): Promise<string> {
+  const data = path.join(root, 'images');
+  for (const [c, name] of ['circles', 'squares', 'stripes'].entries()) {
+    mkdirSync(path.join(data, 'train', name), {recursive: true});
+    for (let i = 0; i < 8; i++) {
+      const pixels = Buffer.alloc(40 * 36 * 3, (c * 80 + i * 9) % 256);
+      await sharp(pixels, {raw: {width: 40, height: 36, channels: 3}}).png()
+        .toFile(path.join(data, 'train', name, `${i}.png`));
+    }
+  }
+  return data;
+}
+
 describe('trainCscCtrl (a run over MNIST)', () => {
   let root: string;
   beforeEach(() => {
@@ -55,15 +69,7 @@ describe('trainCscCtrl (a run over MNIST)', () => {
   });
 
   it('a finished run over an image folder crosses epochs and writes the final models and run.json', async () => {
-    const data = path.join(root, 'images');
-    for (const [c, name] of ['circles', 'squares', 'stripes'].entries()) {
-      mkdirSync(path.join(data, 'train', name), {recursive: true});
-      for (let i = 0; i < 8; i++) {
-        const pixels = Buffer.alloc(40 * 36 * 3, (c * 80 + i * 9) % 256);
-        await sharp(pixels, {raw: {width: 40, height: 36, channels: 3}}).png()
-          .toFile(path.join(data, 'train', name, `${i}.png`));
-      }
-    }
+    const data = await imageFolder(root);
     const epochs: number[] = [];
     const cacheDir = path.join(root, 'shards');
     const run = await trainCscCtrl(path.join(root, 'd'), {...TINY, preset: 'cifar', data, batchSize: 8, epochs: 2,
@@ -79,6 +85,27 @@ describe('trainCscCtrl (a run over MNIST)', () => {
     assert.equal(index.shardSize, 10, 'shards in the cache folder, of the requested size');
     assert.deepEqual(index.shards.map((s: {count: number}) => s.count), [10, 10, 4]);
     assert.ok(!existsSync(path.join(data, '.sparseland-cache')));
+  });
+
+  it('rounds sets the length in rounds (and the cosine schedule\'s), across epochs; a resume may extend it', async () => {
+    const rates: number[] = [];
+    const positions: string[] = [];
+    // 24 images in batches of 8: 3 rounds per epoch.
+    const data = await imageFolder(root);
+    const options: CtrlRunOptions = {...TINY, preset: 'cifar', data, batchSize: 8, rounds: 4, schedule: 'cosine'};
+    const run = await trainCscCtrl(path.join(root, 'r'), options, false, {
+      onRound: (log, p) => {
+        rates.push(log.learningRate);
+        positions.push(`${p.step}:${p.epoch}.${p.batchInEpoch}`);
+      },
+    });
+    assert.equal(run.finished, true);
+    assert.deepEqual(positions, ['1:0.1', '2:0.2', '3:1.0', '4:1.1']);
+    expectClose(rates, [0, 1, 2, 3].map((k) => 0.5e-3 * (1 + Math.cos(Math.PI * k / 4))), 1e-12);
+    assert.equal(JSON.parse(readFileSync(path.join(root, 'r', 'run.json'), 'utf8')).step, 4);
+    const more = await trainCscCtrl(path.join(root, 'r'), {rounds: 5}, true);
+    assert.deepEqual(more.position, {step: 5, epoch: 1, batchInEpoch: 2});
+    await assert.rejects(trainCscCtrl(path.join(root, 'q'), {...TINY, rounds: 0}), /trainCscCtrl: rounds must be a positive integer, got 0/);
   });
 
   it('init starts from a trained run\'s weights with new optimizers; a resume ignores it', async () => {
