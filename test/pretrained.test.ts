@@ -3,13 +3,14 @@ import {strict as assert} from 'assert';
 import * as sl from '../src';
 
 /**
- * Floors for the shipped model on the first 300 test digits, the classifier fitted on 1,000
- * training digits (measured: accuracy 0.970, PSNR 5.4 dB; its full evaluation is in its
- * info.json). Its features are the useful part: its decoder has not learned to reconstruct (its
- * outputs are noise; an all-black image scores 11.3 dB on these digits), so the PSNR floor only
- * guards this checkpoint against regressions of the loading path.
+ * Floors for the shipped model on the first 300 test digits of the data it was trained on (the
+ * standard MNIST test set), the classifier fitted on its first 1,000 training digits (measured:
+ * accuracy 0.987, PSNR 5.4 dB; its full evaluation is in its info.json). Its features are the
+ * useful part: its decoder has not learned to reconstruct (its outputs are noise; an all-black
+ * image scores 11.4 dB on these digits), so the PSNR floor only guards this checkpoint against
+ * regressions of the loading path.
  */
-const ACCURACY_FLOOR = 0.93;
+const ACCURACY_FLOOR = 0.96;
 const PSNR_FLOOR_DB = 4.5;
 
 describe('sl.pretrained', () => {
