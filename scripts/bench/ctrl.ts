@@ -12,7 +12,8 @@
  * Usage, from the repository root: `npx tsc -p . && node dist/scripts/bench/ctrl.js`
  * (options: `--filters 32,64,128,128` (default the 'mnist' preset's 64,128,256,128),
  * `--iterations 2`, `--batch 128`, `--mode binary|multi`, `--rounds 5`, `--warmup 1`,
- * `--torch-threads 1,2` (the reference's thread counts), `--python /usr/bin/python3`, `--skip-python`).
+ * `--torch-threads 1,2` (the reference's thread counts), `--python /usr/bin/python3`, `--skip-python`,
+ * `--profile`: after the timing, the kernels of one round by time, and the costliest calls by shape).
  * `SPARSELAND_WASM_THREADS=N` sets the wasm backend's thread count (default every core).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -39,6 +40,7 @@ interface Options {
   torchThreads: number[];
   python: string;
   skipPython: boolean;
+  profile: boolean;
 }
 
 /** A median round: milliseconds and images per second. */
@@ -52,7 +54,7 @@ function readOptions(): Options {
     filters: {type: 'string'}, iterations: {type: 'string', default: '2'}, batch: {type: 'string', default: '128'},
     mode: {type: 'string', default: 'binary'}, rounds: {type: 'string', default: '5'},
     warmup: {type: 'string', default: '1'}, 'torch-threads': {type: 'string', default: '1,2'}, python: {type: 'string', default: '/usr/bin/python3'},
-    'skip-python': {type: 'boolean', default: false},
+    'skip-python': {type: 'boolean', default: false}, 'profile': {type: 'boolean', default: false},
   }});
   const filters = values.filters?.split(',').map(Number);
   if (filters !== undefined && (filters.length !== 4 || !filters.every((f) => Number.isInteger(f) && f > 0))) {
@@ -72,6 +74,7 @@ function readOptions(): Options {
     torchThreads,
     python: values.python!,
     skipPython: values['skip-python']!,
+    profile: values.profile!,
   };
 }
 
@@ -81,8 +84,34 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/**
+ * Prints the kernel time of one round (`tf.profile`): per kernel, and the ten costliest
+ * (kernel, input shapes) pairs.
+ */
+async function printProfile(round: () => unknown): Promise<void> {
+  const info = await tf.profile(() => {
+    round();
+  });
+  const total = info.kernels.reduce((t, k) => t + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0), 0);
+  const table = (title: string, key: (k: typeof info.kernels[number]) => string, top: number) => {
+    const groups = new Map<string, {calls: number; ms: number}>();
+    for (const k of info.kernels) {
+      const g = groups.get(key(k)) ?? {calls: 0, ms: 0};
+      g.calls++;
+      g.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      groups.set(key(k), g);
+    }
+    console.log(`\n| ${title} | calls | ms | share |\n|---|---|---|---|`);
+    [...groups.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, top).forEach(([name, g]) =>
+      console.log(`| ${name} | ${g.calls} | ${g.ms.toFixed(0)} | ${(100 * g.ms / total).toFixed(1)} % |`));
+  };
+  console.log(`\nprofile of one round: ${total.toFixed(0)} ms of kernel time`);
+  table('kernel', (k) => k.name, 12);
+  table('kernel and input shapes', (k) => `${k.name} ${k.inputShapes.map((s) => `[${s}]`).join(' ')}`, 10);
+}
+
 /** Median round of sparseland's closed-loop trainer on the current backend. */
-function sparseland(options: Options): Timing {
+async function sparseland(options: Options): Promise<Timing> {
   const {encoder, decoder} = cscCtrl({preset: 'mnist', iterations: options.iterations,
                                       ...(options.filters ? {filters: options.filters} : {})});
   const trainer = new ClosedLoopTrainer({encoder, decoder, mode: options.mode, numClasses: CLASSES});
@@ -97,6 +126,7 @@ function sparseland(options: Options): Timing {
       times.push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
     const ms = median(times);
+    if (options.profile) await printProfile(() => trainer.trainRound(images, labels));
     return {ms, imagesPerSecond: options.batch / (ms / 1e3)};
   } finally {
     images.dispose();
@@ -136,7 +166,7 @@ async function main(): Promise<void> {
   console.log(`CSC-CTRL rounds: filters ${filters}, K = ${options.iterations}, batch ${options.batch}, ` +
               `${options.mode}, median of ${options.rounds} after ${options.warmup} warm-up`);
   console.log(`load average (1, 5, 15 min) before: ${load()}`);
-  const rows: [string, Timing | string][] = [[`sparseland ${backend}${threads}`, sparseland(options)]];
+  const rows: [string, Timing | string][] = [[`sparseland ${backend}${threads}`, await sparseland(options)]];
   if (!options.skipPython) {
     for (const t of options.torchThreads) rows.push([`PyTorch cpu, ${t} thread(s)`, pytorch(options, t)]);
   }

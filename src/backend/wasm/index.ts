@@ -2,8 +2,8 @@
  * sparseland's kernels for the wasm backend: the convolution and depthwise-convolution
  * gradients composed from the backend's fast (XNNPACK) kernels, a correct `MaxPoolGrad`,
  * matrix products whose transposes are materialised so that the fast path runs, `Identity`
- * and same-dtype `Cast` that share their input's data instead of copying it, and a `Slice`
- * that reads its input in place.
+ * and same-dtype `Cast` that share their input's data instead of copying it, a `Slice`
+ * that reads its input in place, and a `Tile` by block copies.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -16,6 +16,7 @@ import {depthwiseConv2dBackpropInput} from './depthwise_conv2d_backprop_input';
 import {identity} from './identity';
 import {maxPoolGrad} from './max_pool_grad';
 import {slice} from './slice';
+import {tile} from './tile';
 import {captureStock} from './wasm_ops';
 
 const KERNELS: [string, tf.KernelFunc][] = [
@@ -29,6 +30,7 @@ const KERNELS: [string, tf.KernelFunc][] = [
   [tf.Identity, identity as tf.KernelFunc],
   [tf.Cast, cast as tf.KernelFunc],
   [tf.Slice, slice as tf.KernelFunc],
+  [tf.Tile, tile as tf.KernelFunc],
 ];
 
 let registered = false;
