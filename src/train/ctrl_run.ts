@@ -151,8 +151,10 @@ export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume 
     ({encoder, decoder} = restored);
     position = {step: restored.step, epoch: restored.epoch, batchInEpoch: restored.batchInEpoch};
     // A resumed run keeps its options; only its length may change.
-    run = {...restored.options, epochs: options.epochs ?? restored.options.epochs,
-           ...(options.rounds !== undefined ? {rounds: options.rounds} : {})};
+    run = {...restored.options, epochs: options.epochs ?? restored.options.epochs};
+    // A new length in epochs replaces one in rounds.
+    if (options.rounds !== undefined) run.rounds = options.rounds;
+    else if (options.epochs !== undefined) delete run.rounds;
     if (run.rounds !== undefined) v.positiveInt(NAME, 'rounds', run.rounds);
   } else {
     run = resolve(options);

@@ -105,6 +105,8 @@ describe('trainCscCtrl (a run over MNIST)', () => {
     assert.equal(JSON.parse(readFileSync(path.join(root, 'r', 'run.json'), 'utf8')).step, 4);
     const more = await trainCscCtrl(path.join(root, 'r'), {rounds: 5}, true);
     assert.deepEqual(more.position, {step: 5, epoch: 1, batchInEpoch: 2});
+    const epochs = await trainCscCtrl(path.join(root, 'r'), {epochs: 2}, true);
+    assert.deepEqual(epochs.position, {step: 6, epoch: 2, batchInEpoch: 0}, 'a length in epochs replaces one in rounds');
     await assert.rejects(trainCscCtrl(path.join(root, 'q'), {...TINY, rounds: 0}), /trainCscCtrl: rounds must be a positive integer, got 0/);
   });
 
