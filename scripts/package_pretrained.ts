@@ -6,10 +6,30 @@
  *
  * Usage: node dist/scripts/package_pretrained.js <run dir> <name> "<training commands>" "<description>"
  */
+import * as tf from '@tensorflow/tfjs';
 import {promises as fs} from 'fs';
 import * as path from 'path';
 import * as sl from '../src';
 import {pretrainedDir} from '../src/pretrained';
+
+/** Pixels of each reconstruction recorded in `golden` (flattened indices). */
+const GOLDEN_PIXELS = [0, 130, 270, 400, 528, 660, 790, 1000];
+
+/**
+ * Values the shipped files must reproduce, for test/pretrained.test.ts: the first 8 features
+ * and a few reconstruction pixels of the first 4 test images, and each reconstruction's mean.
+ */
+async function golden(encoder: tf.LayersModel, decoder: tf.LayersModel, test: sl.data.ImageDataset) {
+  const {images, labels} = await test.take(4);
+  const z = encoder.predict(images) as tf.Tensor2D;
+  const xHat = tf.tidy(() => (decoder.predict(z) as tf.Tensor4D).reshape([4, -1]) as tf.Tensor2D);
+  const mean = xHat.mean(1);
+  const features = (await z.array()).map((row) => row.slice(0, 8));
+  const pixels = (await xHat.array()).map((row) => GOLDEN_PIXELS.map((i) => row[i]));
+  const means = Array.from(await mean.data());
+  tf.dispose([images, labels, z, xHat, mean]);
+  return {images: 4, features, pixelIndices: GOLDEN_PIXELS, pixels, means};
+}
 
 async function run(): Promise<void> {
   const [dir, name, command, description] = process.argv.slice(2);
@@ -31,6 +51,7 @@ async function run(): Promise<void> {
                                                     {test, train, grid: path.join(tmp, 'reconstructions.png')});
   const info = {
     description, command, data: checkpoint.options.data, options: checkpoint.options,
+    golden: await golden(checkpoint.encoder, checkpoint.decoder, test),
     rounds: checkpoint.step, epochs: checkpoint.epoch + checkpoint.batchInEpoch / train.batchesPerEpoch(checkpoint.options.batchSize!),
     evaluation: {...evaluation, command: `npx sparseland eval pretrained:${name}`,
                  testImages: test.count, trainImages: train.count},

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {strict as assert} from 'assert';
 import * as sl from '../src';
+import {expectClose} from './helpers';
 
 /**
  * Floors for the shipped model on the first 300 test digits of the data it was trained on (the
@@ -32,6 +33,21 @@ describe('sl.pretrained', () => {
     assert.ok(accuracy >= ACCURACY_FLOOR, `nearest-subspace accuracy ${accuracy}`);
     assert.ok(psnr >= PSNR_FLOOR_DB, `PSNR ${psnr} dB`);
     tf.dispose([z, xHat, test.images, test.labels, train.images, train.labels]);
+  });
+
+  it("'mnist-csc-ctrl' reproduces the features and reconstructions recorded when it was packaged", async () => {
+    const {encoder, decoder, info} = await sl.pretrained.load('mnist-csc-ctrl');
+    const golden = info.golden as {images: number; features: number[][]; pixelIndices: number[]; pixels: number[][];
+                                   means: number[]};
+    const test = await (await sl.train.openDataset(info.data as string, 32, 'test')).take(golden.images);
+    const z = encoder.predict(test.images) as tf.Tensor2D;
+    const xHat = (decoder.predict(z) as tf.Tensor4D).reshape([golden.images, -1]) as tf.Tensor2D;
+    const features = (z.arraySync()).map((row) => row.slice(0, golden.features[0].length));
+    const rows = xHat.arraySync();
+    expectClose(features, golden.features, 1e-4);
+    expectClose(rows.map((row) => golden.pixelIndices.map((i) => row[i])), golden.pixels, 1e-4);
+    expectClose(rows.map((row) => row.reduce((a, b) => a + b) / row.length), golden.means, 1e-5);
+    tf.dispose([z, xHat, test.images, test.labels]);
   });
 
   it('rejects an unknown name, listing the known ones', async () => {
