@@ -34,24 +34,32 @@ export function mnistSplitIndex(split: 'train' | 'test'): Array<[number, number]
   return out;
 }
 
+/**
+ * `count` 28×28 digits as `[count, size, size, 1]` pixels `2g − 1` of their grey values
+ * `g = grey(i, y·28 + x) ∈ [0, 1]`, at size 32 padded by 2 on every side with -1.
+ */
+export function digitImages(count: number, size: 28 | 32, grey: (i: number, p: number) => number): Float32Array {
+  const pad = (size - 28) / 2;
+  const pixels = new Float32Array(count * size * size).fill(-1);
+  for (let i = 0; i < count; i++) {
+    for (let y = 0; y < 28; y++) {
+      const row = i * size * size + (y + pad) * size + pad;
+      for (let x = 0; x < 28; x++) pixels[row + x] = 2 * grey(i, y * 28 + x) - 1;
+    }
+  }
+  return pixels;
+}
+
 /** MNIST digits as an in-memory image data set, `[size, size, 1]` in [-1, 1]. */
 export function mnistDataset(options: MnistDatasetOptions = {}): ImageDataset {
   const owner = 'mnistDataset';
   const split = v.oneOf(owner, 'split', options.split ?? 'train', ['train', 'test'] as const);
   const size = options.size ?? 32;
   if (size !== 28 && size !== 32) v.reject(owner, 'size', '28 or 32', size);
-  const pad = (size - 28) / 2;
   const index = mnistSplitIndex(split);
-  const pixels = new Float32Array(index.length * size * size).fill(-1);
-  const labels = new Int32Array(index.length);
-  index.forEach(([digit, k], i) => {
-    const grey = mnistDigit(digit, k);
-    for (let y = 0; y < 28; y++) {
-      const row = i * size * size + (y + pad) * size + pad;
-      for (let x = 0; x < 28; x++) pixels[row + x] = 2 * grey[y * 28 + x] - 1;
-    }
-    labels[i] = digit;
-  });
+  const digits = index.map(([digit, k]) => mnistDigit(digit, k));
+  const pixels = digitImages(index.length, size, (i, p) => digits[i][p]);
+  const labels = Int32Array.from(index, ([digit]) => digit);
   const classes = Array.from({length: 10}, (_, d) => String(d));
   return new InMemoryImageDataset(`mnist-${split}`, classes, [size, size, 1], pixels, labels);
 }

@@ -11,6 +11,7 @@ import {readFileSync} from 'fs';
 import * as path from 'path';
 import {ImageDataset} from './dataset';
 import {InMemoryImageDataset} from './in_memory';
+import {digitImages} from './mnist_dataset';
 import * as v from '../util/validate';
 
 const NAME = 'mnistFullDataset';
@@ -58,15 +59,7 @@ export function mnistFullDataset(options: MnistFullDatasetOptions = {}): ImageDa
   if (rows !== 28 || cols !== 28 || labels.dims[0] !== count) {
     throw new Error(`${NAME}: ${split} files hold ${count} images of ${rows}×${cols} and ${labels.dims[0]} labels`);
   }
-  const pad = (size - 28) / 2;
-  const pixels = new Float32Array(count * size * size).fill(-1);
-  for (let i = 0; i < count; i++) {
-    for (let y = 0; y < 28; y++) {
-      const row = i * size * size + (y + pad) * size + pad;
-      const source = i * 784 + y * 28;
-      for (let x = 0; x < 28; x++) pixels[row + x] = images.bytes[source + x] / 127.5 - 1;
-    }
-  }
+  const pixels = digitImages(count, size, (i, p) => images.bytes[i * 784 + p] / 255);
   const classes = Array.from({length: 10}, (_, d) => String(d));
   return new InMemoryImageDataset(`mnist-full-${split}`, classes, [size, size, 1], pixels, Int32Array.from(labels.bytes));
 }
