@@ -4,8 +4,9 @@
  * Trains the MNIST preset at half width (atoms 32, 64, 128, 128, linear features) on the
  * standard MNIST training set for a few minutes (`sparseland train`, progress bar and
  * checkpoints included): warm-up rounds of the encoder up `ΔR(Z)` (batch 500, Adam 1e-3 on a
- * cosine schedule), then two rounds of the multi-class closed loop in the schedule's tail; evaluates it on test digits (reconstruction PSNR and SSIM, the
- * nearest-subspace accuracy of its features) and writes `out/quickstart/reconstructions.png`; then
+ * cosine schedule), then two rounds of the multi-class closed loop in the schedule's tail;
+ * evaluates it on test digits (reconstruction PSNR and SSIM, the nearest-subspace accuracy of
+ * its features) and writes `out/quickstart/reconstructions.png`; then
  * shows the same digits through the pretrained model (`sl.pretrained.load('mnist-csc-ctrl')`),
  * trained the same way for longer, in `out/quickstart/pretrained.png`.
  *

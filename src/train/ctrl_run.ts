@@ -76,8 +76,11 @@ export interface CtrlRunOptions {
   init?: string;
 }
 
+/** The options of {@link CtrlRunOptions} that have no default. */
+type OptionalRunOption = 'filters' | 'cacheDir' | 'shardSize' | 'init' | 'rounds';
+
 /** Defaults of {@link CtrlRunOptions}. */
-export const CTRL_RUN_DEFAULTS: Required<Omit<CtrlRunOptions, 'filters' | 'cacheDir' | 'shardSize' | 'init' | 'rounds'>> = {
+export const CTRL_RUN_DEFAULTS: Required<Omit<CtrlRunOptions, OptionalRunOption>> = {
   preset: 'mnist', data: 'mnist', iterations: 2, tied: false, lambda: 0.1, encoderBatchNorm: true, features: 'sparse',
   mode: 'binary', epochs: 1, batchSize: 128,
   learningRate: 1.5e-4, encoderSteps: 1, schedule: 'constant', epsilonSquared: 0.5, sharedStatistics: false,
@@ -109,7 +112,7 @@ export interface CtrlRunResult {
   finished: boolean;
   /** The training data the run read. */
   dataset: ImageDataset;
-  options: Required<Omit<CtrlRunOptions, 'filters' | 'cacheDir' | 'shardSize' | 'init' | 'rounds'>> & {filters?: number[]; cacheDir?: string; shardSize?: number; init?: string; rounds?: number};
+  options: Required<Omit<CtrlRunOptions, OptionalRunOption>> & Pick<CtrlRunOptions, OptionalRunOption>;
 }
 
 /** Where folder data's shards go and how large they are; where the folder reader's warnings go. */
