@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
- * The `sparseland` command line: `export` (ONNX), `train` and `eval` (CSC-CTRL).
+ * The `sparseland` command line: `export` (ONNX), `train`, `eval` and `sample` (CSC-CTRL).
  */
 import {evalCommand, EVAL_USAGE} from './commands/eval';
 import {exportCommand} from './commands/export';
 import {CommandIo} from './commands/io';
+import {sampleCommand, SAMPLE_USAGE} from './commands/sample';
 import {trainCommand, TRAIN_USAGE} from './commands/train';
 import {version} from './version';
 // Registers sparseland's layer classes and the file:// handler.
@@ -15,6 +16,7 @@ const USAGE = `usage: sparseland export <model dir | model.json> <out.onnx> [--l
   (opset 17, symbolic batch dimension, images NHWC in and out as in tfjs, or NCHW). See docs/onnx.md.
 ${TRAIN_USAGE}
 ${EVAL_USAGE}
+${SAMPLE_USAGE}
 sparseland --version`;
 
 /** Runs the command line with `argv` (without `node` and the script); returns the exit status. */
@@ -41,6 +43,7 @@ export async function main(argv: string[], out: (line: string) => void = console
   if (command === 'export') return exportCommand(args, io);
   if (command === 'train') return trainCommand(args, io, signal);
   if (command === 'eval') return evalCommand(args, io);
+  if (command === 'sample') return sampleCommand(args, io);
   return io.usage(`unknown command '${command}'`);
 }
 

@@ -1,6 +1,7 @@
 /**
  * `sparseland train --preset mnist-csc-ctrl [...]`: a CSC-CTRL training run with a progress bar,
- * checkpoints (every N rounds and on Ctrl-C), exact resume, and a reconstruction grid at the end.
+ * checkpoints (every N rounds and on Ctrl-C) with training curves, exact resume, and a
+ * reconstruction grid at the end.
  */
 import {SingleBar} from 'cli-progress';
 import {appendFileSync, mkdirSync} from 'fs';
@@ -8,6 +9,7 @@ import * as path from 'path';
 import {parseArgs} from 'util';
 import {setBackend} from '../backend';
 import {CtrlRunOptions, openDataset, trainCscCtrl} from '../train/ctrl_run';
+import {curvesAtCheckpoints} from '../train/ctrl_curves';
 import {evaluateCscCtrl} from '../train/ctrl_eval';
 import {CommandIo, numberOption, positiveIntList} from './io';
 
@@ -31,7 +33,10 @@ export const TRAIN_USAGE = `sparseland train --preset ${Object.keys(TRAIN_PRESET
   --init DIR|pretrained:NAME   start from these trained weights (same architecture; new optimizers and schedule)
   --backend NAME        tensorflow | wasm | cpu (default: the best available)
   --mode binary|multi   CTRL objective without or with labels (default binary)
-  --lr X --encoder-steps N --schedule constant|cosine --epsilon-squared X --seed N
+  --lr X --decoder-lr X --encoder-steps N --schedule constant|cosine --epsilon-squared X --seed N
+  --consistency-weight X   the decoder also minimises X times the sample-wise consistency of the
+                        encoder's stage codes of X̂ with those of X (default 0; --encoder-steps 0: decoder only)
+  --data-weight X       the encoder also minimises X times its stages' data terms ‖X_k − A_k ⊛ C_k‖²/‖X_k‖²
   --filters A,B,...     atoms per stage   --iterations K   --tied   --flip
   --shared-statistics   encode X and X̂ in one batch (shared batch-norm statistics)
   --moving-statistics real|all   passes that move the encoder's batch-norm statistics (default real: not X̂)
@@ -51,7 +56,8 @@ const OPTIONS = {
   'iterations': {type: 'string'}, 'tied': {type: 'boolean'}, 'flip': {type: 'boolean'},
   'shared-statistics': {type: 'boolean'}, 'lambda': {type: 'string'}, 'no-encoder-batch-norm': {type: 'boolean'},
   'features': {type: 'string'}, 'moving-statistics': {type: 'string'}, 'warmup-rounds': {type: 'string'},
-  'init': {type: 'string'}, 'checkpoint-every': {type: 'string'}, 'max-rounds': {type: 'string'}, 'max-minutes': {type: 'string'},
+  'init': {type: 'string'}, 'consistency-weight': {type: 'string'}, 'data-weight': {type: 'string'},
+  'decoder-lr': {type: 'string'}, 'checkpoint-every': {type: 'string'}, 'max-rounds': {type: 'string'}, 'max-minutes': {type: 'string'},
 } as const;
 
 /** Formats a round's terms compactly: `objective 9.38 rZ 35.3 ...`. */
@@ -73,7 +79,9 @@ export async function trainCommand(args: string[], io: CommandIo, signal?: Abort
   const options: CtrlRunOptions = {...preset};
   const numbers: [keyof typeof parsed, keyof CtrlRunOptions, boolean, number][] = [
     ['epochs', 'epochs', true, 1], ['rounds', 'rounds', true, 1], ['batch', 'batchSize', true, 1], ['lr', 'learningRate', false, 0],
-    ['encoder-steps', 'encoderSteps', true, 1], ['epsilon-squared', 'epsilonSquared', false, 0],
+    ['decoder-lr', 'decoderLearningRate', false, 0],
+    ['encoder-steps', 'encoderSteps', true, 0], ['consistency-weight', 'consistencyWeight', false, 0],
+    ['data-weight', 'dataWeight', false, 0], ['epsilon-squared', 'epsilonSquared', false, 0],
     ['seed', 'seed', true, 0], ['iterations', 'iterations', true, 0], ['lambda', 'lambda', false, 0], ['checkpoint-every', 'checkpointEvery', true, 1],
     ['warmup-rounds', 'warmupRounds', true, 0], ['shard-size', 'shardSize', true, 1],
   ];
@@ -170,6 +178,7 @@ export async function trainCommand(args: string[], io: CommandIo, signal?: Abort
           terms: `enc ${terms(log.encoder)} | dec ${terms(log.decoder)}`,
         });
       },
+      onCheckpoint: curvesAtCheckpoints(dir, io.err),
     });
     bar?.stop();
     const {options: run, position} = result;
@@ -189,7 +198,8 @@ export async function trainCommand(args: string[], io: CommandIo, signal?: Abort
            `SSIM ${evaluation.ssim.toFixed(3)}; nearest-subspace accuracy of the features ` +
            `${(100 * evaluation.accuracy!).toFixed(1)} % (fitted on ${Math.min(train.count, 1000)} training images); ` +
            `code density per stage ${evaluation.density.map((d) => d.toFixed(3)).join(', ')}`);
-    io.out(`wrote ${grid} (originals above reconstructions)`);
+    io.out(`wrote ${grid} (originals above reconstructions) and ${path.join(dir, 'curves.png')} ` +
+           `(the objective's terms, the learning rate, and at every checkpoint the held-out PSNR and SSIM in ${path.join(dir, 'eval.jsonl')})`);
     return 0;
   } catch (e) {
     io.err(`sparseland train: ${(e as Error).message}`);

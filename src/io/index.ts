@@ -1,3 +1,5 @@
 export {FileSystemHandler, registerFileSystem} from './file_system';
 export {imageGridPng, writeImageGrid, filtersAsImages} from './image_grid';
 export type {ImageGridOptions} from './image_grid';
+export {lineChartPng, writeLineChart} from './line_chart';
+export type {ChartOptions, ChartPanel, ChartSeries} from './line_chart';

@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {CscDecoder} from '../../layers/csc_decoder';
-import {ctrlBinary, ctrlMulti, CtrlTerms, mcr2} from '../losses';
+import {CscStage} from '../../layers/csc_stage';
+import {ctrlBinary, ctrlMulti, CtrlTerms, mcr2, sampleConsistency} from '../losses';
 import {withoutGradient} from '../ops/stop_gradient';
 import * as v from '../util/validate';
 
@@ -34,12 +35,33 @@ export interface ClosedLoopArgs {
   gammas?: [number, number, number];
   /** Adam step of both players. Default 1.5e-4 (published for MNIST and CIFAR-10). */
   learningRate?: number;
+  /** Adam step of the decoder, when it should differ from the encoder's (the schedule scales both). Default `learningRate`. */
+  decoderLearningRate?: number;
   /** Adam β₁. Default 0.5. */
   beta1?: number;
   /** Adam β₂. Default 0.999. */
   beta2?: number;
-  /** Encoder steps per decoder step. Default 1. */
+  /**
+   * Encoder steps per decoder step. Default 1. With 0 only the decoder steps: it learns to close
+   * the loop through a fixed encoder.
+   */
   encoderSteps?: number;
+  /**
+   * Weight `β` of the sample-wise consistency in the decoder's step: the decoder minimises
+   * `T + β·C` with `C = Σ_k ‖C_k(X) − C_k(X̂)‖²/‖C_k(X)‖²` over the codes `C_k` of the encoder's CSC
+   * stages (see `sampleConsistency`; the features when the encoder has no CSC stage), so that every
+   * reconstruction has the codes of its own image at every stage, not only features of the right
+   * class. The encoder must be a `tf.Sequential`. Default 0 (the published game).
+   */
+  consistencyWeight?: number;
+  /**
+   * Weight `α` of the stages' data terms in the encoder's step: the encoder maximises
+   * `T − α·D` with `D = Σ_k ‖X_k − A_k ⊛ C_k‖²/‖X_k‖²`, `X_k` the input of CSC stage `k` (on the
+   * data `X`), `C_k` its code and `A_k` its dictionary: the data term of the program each stage
+   * unrolls, so that every stage's code keeps what synthesises its input. The encoder must be a
+   * `tf.Sequential`. Default 0 (the published game).
+   */
+  dataWeight?: number;
   /** Default `'constant'`. */
   schedule?: LearningRateSchedule;
   /** Length of the run in rounds, for the cosine schedule. */
@@ -67,7 +89,10 @@ export interface RoundLog {
   learningRate: number;
   /** The objective and its terms at the encoder's last step (the encoder maximises `objective`). */
   encoder: Record<string, number>;
-  /** The objective and its terms at the decoder's step (the decoder minimises `objective`); empty in warm-up rounds. */
+  /**
+   * The objective and its terms at the decoder's step (the decoder minimises `objective`, plus
+   * `consistencyWeight · consistency` when that weight is positive); empty in warm-up rounds.
+   */
   decoder: Record<string, number>;
 }
 
@@ -104,7 +129,10 @@ export class ClosedLoopTrainer {
   readonly epsilonSquared: number;
   readonly gammas: [number, number, number];
   readonly learningRate: number;
+  readonly decoderLearningRate: number;
   readonly encoderSteps: number;
+  readonly consistencyWeight: number;
+  readonly dataWeight: number;
   readonly schedule: LearningRateSchedule;
   readonly totalSteps: number;
   readonly sharedStatistics: boolean;
@@ -133,11 +161,18 @@ export class ClosedLoopTrainer {
     }
     this.gammas = [...gammas] as [number, number, number];
     this.learningRate = v.positiveNumber(NAME, 'learningRate', args.learningRate ?? 1.5e-4);
+    this.decoderLearningRate = v.positiveNumber(NAME, 'decoderLearningRate', args.decoderLearningRate ?? this.learningRate);
     const beta1 = v.nonNegNumber(NAME, 'beta1', args.beta1 ?? 0.5);
     const beta2 = v.nonNegNumber(NAME, 'beta2', args.beta2 ?? 0.999);
     if (beta1 >= 1) v.reject(NAME, 'beta1', 'below 1', beta1);
     if (beta2 >= 1) v.reject(NAME, 'beta2', 'below 1', beta2);
-    this.encoderSteps = v.positiveInt(NAME, 'encoderSteps', args.encoderSteps ?? 1);
+    this.encoderSteps = v.nonNegInt(NAME, 'encoderSteps', args.encoderSteps ?? 1);
+    this.consistencyWeight = v.nonNegNumber(NAME, 'consistencyWeight', args.consistencyWeight ?? 0);
+    this.dataWeight = v.nonNegNumber(NAME, 'dataWeight', args.dataWeight ?? 0);
+    if ((this.consistencyWeight > 0 || this.dataWeight > 0) && !(this.encoder instanceof tf.Sequential)) {
+      v.reject(NAME, 'encoder', 'a tf.Sequential (the consistency and the data terms read its stages in order)',
+               this.encoder.getClassName());
+    }
     this.schedule = v.oneOf(NAME, 'schedule', args.schedule ?? 'constant', ['constant', 'cosine'] as const);
     this.totalSteps = this.schedule === 'cosine' ? v.positiveInt(NAME, 'totalSteps', args.totalSteps) : 0;
     this.sharedStatistics = v.bool(NAME, 'sharedStatistics', args.sharedStatistics ?? false);
@@ -148,7 +183,7 @@ export class ClosedLoopTrainer {
     this.movingStatistics = v.oneOf(NAME, 'movingStatistics', args.movingStatistics ?? 'real', ['real', 'all'] as const);
     this.encoderStatistics = batchNormLayers(this.encoder).flatMap((layer) => layer.nonTrainableWeights);
     this.encoderOptimizer = tf.train.adam(this.learningRate, beta1, beta2);
-    this.decoderOptimizer = tf.train.adam(this.learningRate, beta1, beta2);
+    this.decoderOptimizer = tf.train.adam(this.decoderLearningRate, beta1, beta2);
     this.encoderWeights = this.encoder.trainableWeights;
     const shared = this.decoder.layers.flatMap((layer) => {
       const stage = layer instanceof CscDecoder ? layer.tiedStage() : undefined;
@@ -159,10 +194,15 @@ export class ClosedLoopTrainer {
     if (this.decoderWeights.length === 0) v.reject(NAME, 'decoder', 'a model with trainable weights', 0);
   }
 
-  /** The learning rate of round `step` (0-based) under the schedule. */
+  /** The encoder's learning rate in round `step` (0-based) under the schedule. */
   learningRateAt(step: number): number {
-    if (this.schedule === 'constant') return this.learningRate;
-    return 0.5 * this.learningRate * (1 + Math.cos(Math.PI * Math.min(step, this.totalSteps) / this.totalSteps));
+    return this.learningRate * this.scheduleFactor(step);
+  }
+
+  /** The factor of the schedule in round `step`: 1, or the cosine decay `½(1 + cos(π·step/totalSteps))`. */
+  private scheduleFactor(step: number): number {
+    if (this.schedule === 'constant') return 1;
+    return 0.5 * (1 + Math.cos(Math.PI * Math.min(step, this.totalSteps) / this.totalSteps));
   }
 
   /**
@@ -170,10 +210,10 @@ export class ClosedLoopTrainer {
    * `warmupRounds` rounds one {@link warmupStep} instead.
    */
   trainRound(images: tf.Tensor4D, labels?: tf.Tensor1D | ArrayLike<number>): RoundLog {
-    const learningRate = this.learningRateAt(this.step);
-    for (const optimizer of [this.encoderOptimizer, this.decoderOptimizer]) {
-      (optimizer as unknown as {learningRate: number}).learningRate = learningRate;
-    }
+    const factor = this.scheduleFactor(this.step);
+    const learningRate = this.learningRate * factor;
+    (this.encoderOptimizer as unknown as {learningRate: number}).learningRate = learningRate;
+    (this.decoderOptimizer as unknown as {learningRate: number}).learningRate = this.decoderLearningRate * factor;
     let encoder: Record<string, number> = {};
     let decoder: Record<string, number> = {};
     if (this.step < this.warmupRounds) {
@@ -199,32 +239,103 @@ export class ClosedLoopTrainer {
     });
   }
 
-  /** One encoder step: `X̂ = g(f(X))` held fixed, an Adam step up `T(f(X), f(X̂))`; returns the terms before the step. */
+  /**
+   * One encoder step: `X̂ = g(f(X))` held fixed, an Adam step up `T(f(X), f(X̂))` (minus `α·D`, the
+   * stages' data terms on `X`, when `dataWeight` is positive); returns the terms before the step.
+   */
   encoderStep(images: tf.Tensor4D, labels?: tf.Tensor1D | ArrayLike<number>): Record<string, number> {
     const classLabels = this.checkBatch(images, labels);
+    const m = images.shape[0];
+    const withData = (ctrl: CtrlTerms, pass: StagePass): CtrlTerms => {
+      if (this.dataWeight === 0) return ctrl;
+      const data = dataTerms(pass, m);
+      return {...ctrl, data, loss: tf.sub(ctrl.objective, tf.mul(this.dataWeight, data)) as tf.Scalar};
+    };
     if (this.sharedStatistics) {
       const xHat = tf.tidy(() => this.decode(this.encode(images)));
-      const terms = this.playerStep(this.encoderOptimizer, this.encoderWeights, -1,
-                                    () => this.objective(...this.encodePair(images, xHat), classLabels));
+      const terms = this.playerStep(this.encoderOptimizer, this.encoderWeights, -1, () => {
+        const both = this.encodeStages(tf.concat([images, xHat]), false);
+        const z = tf.slice(both.z, [0, 0], [m, -1]);
+        const zHat = tf.slice(both.z, [m, 0], [xHat.shape[0], -1]);
+        return withData(this.objective(z, zHat, classLabels), both);
+      });
       xHat.dispose();
       return terms;
     }
     return this.playerStep(this.encoderOptimizer, this.encoderWeights, -1, () => {
-      const z = this.encode(images);
+      const pass = this.encodeStages(images, true);
       // X̂ from the same Z, held out of differentiation (no backward pass through g).
-      const xHat = withoutGradient((code) => this.decode(code as tf.Tensor2D), z);
-      return this.objective(z, this.encodeDecoded(xHat), classLabels);
+      const xHat = withoutGradient((code) => this.decode(code as tf.Tensor2D), pass.z);
+      return withData(this.objective(pass.z, this.encodeDecoded(xHat), classLabels), pass);
     });
   }
 
-  /** One decoder step: `Z = f(X)` held fixed, an Adam step down `T(Z, f(g(Z)))`; returns the terms before the step. */
+  /**
+   * One decoder step: `Z = f(X)` held fixed, an Adam step down `T(Z, f(g(Z)))` (plus `β·C`, the
+   * sample-wise consistency of the stages' codes, when `consistencyWeight` is positive); returns
+   * the terms before the step.
+   */
   decoderStep(images: tf.Tensor4D, labels?: tf.Tensor1D | ArrayLike<number>): Record<string, number> {
     const classLabels = this.checkBatch(images, labels);
-    const z = tf.tidy(() => this.encode(images));
-    const terms = this.playerStep(this.decoderOptimizer, this.decoderWeights, 1, () => this.objective(...(this.sharedStatistics
-      ? this.encodePair(images, this.decode(z)) : [z, this.encodeDecoded(this.decode(z))] as const), classLabels));
-    z.dispose();
+    const target = tf.tidy(() => {
+      const {z, codes} = this.encodeStages(images, true);
+      return {z, codes};
+    }) as Pick<StagePass, 'z' | 'codes'>;
+    const terms = this.playerStep(this.decoderOptimizer, this.decoderWeights, 1, () => {
+      const xHat = this.decode(target.z);
+      let z = target.z;
+      let hat: Pick<StagePass, 'z' | 'codes'>;
+      if (this.sharedStatistics) {
+        // X and X̂ in one pass; its Z replaces the held one in T, as in the encoder's step.
+        const m = images.shape[0];
+        const both = this.encodeStages(tf.concat([images, xHat]), false);
+        const rows = (t: tf.Tensor, from: number, count: number) => tf.slice(t, from, [count, ...t.shape.slice(1)]);
+        z = rows(both.z, 0, m) as tf.Tensor2D;
+        hat = {z: rows(both.z, m, xHat.shape[0]) as tf.Tensor2D, codes: both.codes.map((c) => rows(c, m, xHat.shape[0]))};
+      } else {
+        hat = this.encodeStages(xHat, false);
+      }
+      const ctrl = this.objective(z, hat.z, classLabels);
+      if (this.consistencyWeight === 0) return ctrl;
+      const consistency = sampleConsistency(target.codes, hat.codes);
+      return {...ctrl, ...consistency,
+              loss: tf.add(ctrl.objective, tf.mul(this.consistencyWeight, consistency.consistency)) as tf.Scalar};
+    });
+    tf.dispose(target);
     return terms;
+  }
+
+  /**
+   * `f(images)` in training mode, with the input and the code of each of the encoder's CSC stages
+   * on the way when the consistency or the data terms need them (the features alone as the codes
+   * when it has no stage). A pass over data (`real`) moves the encoder's moving statistics; one that
+   * includes reconstructions does so only with `movingStatistics: 'all'`.
+   */
+  private encodeStages(images: tf.Tensor4D, real: boolean): StagePass {
+    if (this.consistencyWeight === 0 && this.dataWeight === 0) {
+      return {z: real ? this.encode(images) : this.encodeDecoded(images), codes: [], inputs: [], stages: []};
+    }
+    const keep = real || this.movingStatistics === 'all';
+    const saved = keep ? [] : this.encoderStatistics.map((w) => tf.keep(w.read().clone()));
+    // A Sequential's layers form a chain: applied one by one they are its pass.
+    const pass: StagePass = {z: images as unknown as tf.Tensor2D, codes: [], inputs: [], stages: []};
+    let x: tf.Tensor = images;
+    for (const layer of (this.encoder as tf.Sequential).layers) {
+      const input = x;
+      x = layer.apply(x, {training: true}) as tf.Tensor;
+      if (layer instanceof CscStage) {
+        pass.inputs.push(input as tf.Tensor4D);
+        pass.codes.push(x);
+        pass.stages.push(layer);
+      }
+    }
+    this.encoderStatistics.forEach((w, i) => {
+      if (!keep) w.write(saved[i]);
+    });
+    tf.dispose(saved);
+    pass.z = x as tf.Tensor2D;
+    if (pass.codes.length === 0) pass.codes.push(x);
+    return pass;
   }
 
   private encode(images: tf.Tensor4D): tf.Tensor2D {
@@ -246,16 +357,6 @@ export class ClosedLoopTrainer {
     this.encoderStatistics.forEach((w, i) => w.write(saved[i]));
     tf.dispose(saved);
     return z;
-  }
-
-  /**
-   * `f(X)` and `f(X̂)` from one pass over both batches (shared batch statistics); the pass counts
-   * as one over `X̂` for the moving statistics (the round's other passes over `X` move them).
-   */
-  private encodePair(images: tf.Tensor4D, xHat: tf.Tensor4D): [tf.Tensor2D, tf.Tensor2D] {
-    const m = images.shape[0];
-    const both = this.encodeDecoded(tf.concat([images, xHat]));
-    return [tf.slice(both, [0, 0], [m, -1]), tf.slice(both, [m, 0], [xHat.shape[0], -1])];
   }
 
   /** The objective's terms on `Z = f(X)` and `Ẑ = f(g(Z))` in inference mode (no weight or statistic changes). */
@@ -315,8 +416,9 @@ export class ClosedLoopTrainer {
   }
 
   /**
-   * One Adam step of `sign · T` over `weights`, then their constraints (as `model.fit` applies
-   * them: `λ ≥ 0` of the CSC stages); returns the terms' values before the step.
+   * One Adam step of `sign · T` over `weights` (`T` is the terms' `loss` where they have one, else
+   * their `objective`), then the weights' constraints (as `model.fit` applies them: `λ ≥ 0` of the
+   * CSC stages); returns the terms' values before the step.
    */
   private playerStep(optimizer: tf.Optimizer, weights: tf.LayerVariable[], sign: 1 | -1,
                      objective: () => CtrlTerms): Record<string, number> {
@@ -324,7 +426,8 @@ export class ClosedLoopTrainer {
     const cost = optimizer.minimize(() => {
       const all = objective();
       terms = Object.fromEntries(Object.entries(all).map(([k, t]) => [k, tf.keep(t.clone())]));
-      return sign === 1 ? all.objective : tf.neg(all.objective);
+      const t = all.loss ?? all.objective;
+      return sign === 1 ? t : tf.neg(t);
     }, true, weights.map((w) => w.read() as tf.Variable));
     cost?.dispose();
     tf.tidy(() => {
@@ -334,6 +437,27 @@ export class ClosedLoopTrainer {
     tf.dispose(Object.values(terms));
     return values;
   }
+}
+
+/** A training-mode pass through the encoder: the features, and each CSC stage with its input and code. */
+interface StagePass {
+  z: tf.Tensor2D;
+  codes: tf.Tensor[];
+  inputs: tf.Tensor4D[];
+  stages: CscStage[];
+}
+
+/**
+ * `D = Σ_k ‖X_k − A_k ⊛ C_k‖²/‖X_k‖²` over the stages of a pass, on its first `m` samples: the
+ * data term of the convolutional LASSO each stage unrolls, relative to its input's energy.
+ */
+function dataTerms(pass: StagePass, m: number): tf.Scalar {
+  return tf.addN(pass.stages.map((stage, k) => {
+    const rows = (t: tf.Tensor) => tf.slice(t, 0, [m, ...t.shape.slice(1)]);
+    const input = rows(pass.inputs[k]) as tf.Tensor4D;
+    const residual = tf.mul(stage.reconstructionError(input, rows(pass.codes[k])), m);
+    return tf.div(residual, tf.maximum(tf.sum(tf.square(input)), 1e-12));
+  })) as tf.Scalar;
 }
 
 /** The batch-normalisation layers of a model, nested models included. */

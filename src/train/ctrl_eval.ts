@@ -51,8 +51,8 @@ export interface CtrlEvaluation {
 }
 
 /** Runs `f` over the first `count` images of `data` in batches; concatenates the per-batch results. */
-async function mapImages(data: ImageDataset, count: number, batchSize: number,
-                         f: (images: tf.Tensor4D) => tf.Tensor[]): Promise<{outputs: tf.Tensor[]; labels: Int32Array}> {
+export async function mapImages(data: ImageDataset, count: number, batchSize: number,
+                                f: (images: tf.Tensor4D) => tf.Tensor[]): Promise<{outputs: tf.Tensor[]; labels: Int32Array}> {
   const parts: tf.Tensor[][] = [];
   const labels = new Int32Array(count);
   for (let offset = 0; offset < count; offset += batchSize) {
@@ -92,11 +92,9 @@ export async function evaluateCscCtrl(encoder: tf.LayersModel, decoder: tf.Layer
     return [z, zHat, psnr(x, xHat), ssim(x, xHat)];
   });
   const [z, zHat, psnrs, ssims] = test.outputs as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
-  const finite = tf.tidy(() => tf.minimum(psnrs, 100));
   const result: CtrlEvaluation = {
     images: testImages,
-    psnr: tf.tidy(() => tf.mean(finite).dataSync()[0]),
-    ssim: tf.tidy(() => tf.mean(ssims).dataSync()[0]),
+    ...meanQuality(psnrs, ssims),
     accuracy: null,
     density: nonZero.map((n, i) => n / sizes[i]),
     deltaR: tf.tidy(() => mcr2(z, test.labels, options.test.classes.length, {epsilonSquared}).deltaR.dataSync()[0]),
@@ -120,6 +118,35 @@ export async function evaluateCscCtrl(encoder: tf.LayersModel, decoder: tf.Layer
     await writeImageGrid(options.grid, pair as tf.Tensor4D, {columns: n, normalize: [-1, 1], scale: 2});
     tf.dispose([pair, batch.images, batch.labels]);
   }
-  tf.dispose([...test.outputs, finite]);
+  tf.dispose(test.outputs);
   return result;
+}
+
+/**
+ * The mean PSNR and SSIM of per-image values; each PSNR is capped at 100 dB (an exact
+ * reconstruction's is infinite).
+ */
+function meanQuality(psnrs: tf.Tensor1D, ssims: tf.Tensor1D): {psnr: number; ssim: number} {
+  return tf.tidy(() => ({psnr: tf.mean(tf.minimum(psnrs, 100)).dataSync()[0], ssim: tf.mean(ssims).dataSync()[0]}));
+}
+
+/**
+ * The reconstruction quality alone (the part of {@link evaluateCscCtrl} that training curves
+ * track): mean PSNR (capped at 100 dB per image) and SSIM of `g(f(x))` against `x` over the first
+ * `images` (default all) of `test`, in inference mode, `batchSize` (default 250) at a time.
+ */
+export async function reconstructionQuality(encoder: tf.LayersModel, decoder: tf.LayersModel, test: ImageDataset,
+                                            options: {images?: number; batchSize?: number} = {}):
+    Promise<{images: number; psnr: number; ssim: number}> {
+  const owner = 'reconstructionQuality';
+  const images = v.positiveInt(owner, 'images', options.images ?? test.count);
+  if (images > test.count) v.reject(owner, 'images', `at most ${test.count}`, images);
+  const batchSize = v.positiveInt(owner, 'batchSize', options.batchSize ?? 250);
+  const {outputs} = await mapImages(test, images, batchSize, (x) => {
+    const xHat = decoder.apply(encoder.apply(x)) as tf.Tensor4D;
+    return [psnr(x, xHat), ssim(x, xHat)];
+  });
+  const quality = meanQuality(outputs[0] as tf.Tensor1D, outputs[1] as tf.Tensor1D);
+  tf.dispose(outputs);
+  return {images, ...quality};
 }

@@ -47,6 +47,12 @@ export interface CtrlRunOptions {
   batchSize?: number;
   learningRate?: number;
   encoderSteps?: number;
+  /** The decoder's Adam step, where it differs from `learningRate`. */
+  decoderLearningRate?: number;
+  /** Weight of the sample-wise consistency of the stages' codes in the decoder's step (see `ClosedLoopTrainer`). Default 0. */
+  consistencyWeight?: number;
+  /** Weight of the stages' data terms in the encoder's step (see `ClosedLoopTrainer`). Default 0. */
+  dataWeight?: number;
   schedule?: LearningRateSchedule;
   epsilonSquared?: number;
   /** Encode `X` and `X̂` in one batch (shared batch-normalisation statistics). Default false. */
@@ -77,13 +83,13 @@ export interface CtrlRunOptions {
 }
 
 /** The options of {@link CtrlRunOptions} that have no default. */
-type OptionalRunOption = 'filters' | 'cacheDir' | 'shardSize' | 'init' | 'rounds';
+type OptionalRunOption = 'filters' | 'cacheDir' | 'shardSize' | 'init' | 'rounds' | 'decoderLearningRate';
 
 /** Defaults of {@link CtrlRunOptions}. */
 export const CTRL_RUN_DEFAULTS: Required<Omit<CtrlRunOptions, OptionalRunOption>> = {
   preset: 'mnist', data: 'mnist', iterations: 2, tied: false, lambda: 0.1, encoderBatchNorm: true, features: 'sparse',
   mode: 'binary', epochs: 1, batchSize: 128,
-  learningRate: 1.5e-4, encoderSteps: 1, schedule: 'constant', epsilonSquared: 0.5, sharedStatistics: false,
+  learningRate: 1.5e-4, encoderSteps: 1, consistencyWeight: 0, dataWeight: 0, schedule: 'constant', epsilonSquared: 0.5, sharedStatistics: false,
   warmupRounds: 0, movingStatistics: 'real', flip: false, seed: 0,
   checkpointEvery: 200,
 };
@@ -94,8 +100,8 @@ export interface CtrlRunHooks {
                      dataset: ImageDataset}) => void;
   /** Called after every round. */
   onRound?: (log: RoundLog, position: RunPosition) => void;
-  /** Called after each checkpoint is written. */
-  onCheckpoint?: (dir: string, position: RunPosition) => void;
+  /** Called (and awaited) after each checkpoint is written, with the models in training and the run's options. */
+  onCheckpoint?: (dir: string, position: RunPosition, run: CtrlRunState) => void | Promise<void>;
   /** Aborting stops the run after the current round, with a checkpoint (Ctrl-C). */
   signal?: AbortSignal;
   /** Stops after this many rounds in this call (the run can be resumed). */
@@ -104,15 +110,19 @@ export interface CtrlRunHooks {
   warn?: (message: string) => void;
 }
 
-export interface CtrlRunResult {
+/** The models of a run and its options (every default filled in). */
+export interface CtrlRunState {
   encoder: tf.LayersModel;
   decoder: tf.LayersModel;
+  options: Required<Omit<CtrlRunOptions, OptionalRunOption>> & Pick<CtrlRunOptions, OptionalRunOption>;
+}
+
+export interface CtrlRunResult extends CtrlRunState {
   position: RunPosition;
   /** Whether all rounds were done (false when stopped by the signal or `maxRounds`). */
   finished: boolean;
   /** The training data the run read. */
   dataset: ImageDataset;
-  options: Required<Omit<CtrlRunOptions, OptionalRunOption>> & Pick<CtrlRunOptions, OptionalRunOption>;
 }
 
 /** Where folder data's shards go and how large they are; where the folder reader's warnings go. */
@@ -181,7 +191,8 @@ export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume 
   const totalRounds = run.rounds ?? roundsPerEpoch * run.epochs;
   const trainer = new ClosedLoopTrainer({
     encoder, decoder, mode: run.mode, numClasses: dataset.classes.length, epsilonSquared: run.epsilonSquared,
-    learningRate: run.learningRate, encoderSteps: run.encoderSteps, schedule: run.schedule, totalSteps: totalRounds,
+    learningRate: run.learningRate, decoderLearningRate: run.decoderLearningRate, encoderSteps: run.encoderSteps, consistencyWeight: run.consistencyWeight ?? 0,
+    dataWeight: run.dataWeight ?? 0, schedule: run.schedule, totalSteps: totalRounds,
     sharedStatistics: run.sharedStatistics, warmupRounds: run.warmupRounds, movingStatistics: run.movingStatistics,
   });
   if (restored) await trainer.setState(restored.trainerState);
@@ -189,7 +200,7 @@ export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume 
   await fs.mkdir(dir, {recursive: true});
   const checkpoint = async () => {
     const written = await saveCheckpoint(dir, trainer, position, run);
-    hooks.onCheckpoint?.(written, position);
+    await hooks.onCheckpoint?.(written, position, {encoder, decoder, options: run});
   };
   let roundsThisCall = 0;
   let stopped = false;

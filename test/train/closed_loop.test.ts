@@ -4,7 +4,7 @@ import {mkdtempSync, rmSync} from 'fs';
 import {tmpdir} from 'os';
 import * as path from 'path';
 import {cscCtrl} from '../../models/csc_ctrl';
-import {ctrlBinary, ctrlMulti, mcr2} from '../../src/losses';
+import {ctrlBinary, ctrlMulti, mcr2, sampleConsistency} from '../../src/losses';
 import {loadCheckpoint, saveCheckpoint} from '../../src/train/checkpoint';
 import {ClosedLoopTrainer} from '../../src/train/closed_loop';
 import {expectClose, expectThrows} from '../helpers';
@@ -84,6 +84,78 @@ describe('ClosedLoopTrainer', () => {
     assert.equal(iterations, 4);
     trainer.dispose();
     images.dispose();
+  });
+
+  for (const shared of [false, true]) {
+    it(`consistency${shared ? ', shared statistics' : ''}: the decoder step lowers T + β·C, C the sample-wise ` +
+       'consistency of the stages\' codes, and logs both', () => {
+      const {encoder, decoder} = tiny(12);
+      const beta = 3;
+      const trainer = new ClosedLoopTrainer({encoder, decoder, mode: 'multi', numClasses: 3, learningRate: 2e-3,
+                                             consistencyWeight: beta, sharedStatistics: shared});
+      const {images, labels} = batch(13);
+      const stages = encoder.layers.filter((l) => l.getClassName() === 'CscStage');
+      /** The stages' codes and the features in training mode, layer by layer. */
+      const codes = (x: tf.Tensor) => {
+        const out: tf.Tensor[] = [];
+        let h = x;
+        for (const layer of encoder.layers) {
+          h = layer.apply(h, {training: true}) as tf.Tensor;
+          if (stages.includes(layer)) out.push(h);
+        }
+        return {codes: out, z: h as tf.Tensor2D};
+      };
+      const statistics = encoder.nonTrainableWeights;
+      const cost = () => tf.tidy(() => {
+        const start = statistics.map((w) => w.read().clone());
+        const target = codes(images);
+        const xHat = decoder.apply(target.z, {training: true}) as tf.Tensor;
+        let z = target.z;
+        let hat;
+        if (shared) {
+          const both = codes(tf.concat([images, xHat]));
+          z = tf.slice(both.z, [0, 0], [24, -1]);
+          hat = {z: tf.slice(both.z, [24, 0], [24, -1]) as tf.Tensor2D,
+                 codes: both.codes.map((c) => tf.slice(c, [24, 0, 0, 0], [24, -1, -1, -1]))};
+        } else {
+          hat = codes(xHat);
+        }
+        const t = ctrlMulti(z, hat.z, labels, 3).objective.dataSync()[0];
+        const c = sampleConsistency(target.codes, hat.codes);
+        statistics.forEach((w, i) => w.write(start[i]));
+        return {t, c: c.consistency.dataSync()[0], stages: [c.stage1.dataSync()[0], c.stage2.dataSync()[0]]};
+      });
+      const before = cost();
+      const log = trainer.decoderStep(images, labels);
+      assert.deepEqual(Object.keys(log).sort(),
+                       ['consistency', 'deltaRPairs', 'deltaRZ', 'deltaRZHat', 'loss', 'objective', 'stage1', 'stage2']);
+      expectClose([log.objective, log.consistency, log.stage1, log.stage2], [before.t, before.c, ...before.stages], 1e-3, 1e-3);
+      expectClose(log.loss, log.objective + beta * log.consistency, 1e-3);
+      assert.ok(before.c > 0.1, `consistency ${before.c}`);
+      const after = cost();
+      assert.ok(after.t + beta * after.c < before.t + beta * before.c - 1e-3,
+                `T + βC: ${before.t + beta * before.c} → ${after.t + beta * after.c}`);
+      const count = tf.memory().numTensors;
+      trainer.decoderStep(images, labels);
+      assert.equal(tf.memory().numTensors, count);
+      trainer.dispose();
+      images.dispose();
+    });
+  }
+
+  it('encoderSteps 0: a round steps only the decoder, the encoder\'s trainable weights stay as they are', () => {
+    const {encoder, decoder} = tiny(14);
+    const trainer = new ClosedLoopTrainer({encoder, decoder, encoderSteps: 0, consistencyWeight: 1, learningRate: 1e-2});
+    const {images} = batch(15);
+    const encoderBefore = encoder.trainableWeights.map((w) => w.read().clone());
+    const decoderBefore = decoder.trainableWeights.map((w) => w.read().clone());
+    const log = trainer.trainRound(images);
+    assert.deepEqual(log.encoder, {});
+    assert.ok(log.decoder.consistency > 0);
+    encoder.trainableWeights.forEach((w, i) => expectClose(w.read(), encoderBefore[i], 0));
+    assert.ok(decoder.trainableWeights.some((w, i) => tf.tidy(() => tf.max(tf.abs(tf.sub(w.read(), decoderBefore[i]))).dataSync()[0]) > 1e-4));
+    trainer.dispose();
+    tf.dispose([images, ...encoderBefore, ...decoderBefore]);
   });
 
   for (const movingStatistics of ['real', 'all'] as const) {
@@ -192,7 +264,13 @@ describe('ClosedLoopTrainer', () => {
     expectThrows(make({learningRate: -1}), /ClosedLoopTrainer: learningRate must be a finite number > 0, got -1/);
     expectThrows(make({beta1: 1}), /ClosedLoopTrainer: beta1 must be below 1, got 1/);
     expectThrows(make({beta2: 1.5}), /ClosedLoopTrainer: beta2 must be below 1, got 1.5/);
-    expectThrows(make({encoderSteps: 0}), /ClosedLoopTrainer: encoderSteps must be a positive integer, got 0/);
+    expectThrows(make({encoderSteps: -1}), /ClosedLoopTrainer: encoderSteps must be a non-negative integer, got -1/);
+    expectThrows(make({dataWeight: NaN}), /ClosedLoopTrainer: dataWeight must be a finite number ≥ 0, got NaN/);
+    expectThrows(make({consistencyWeight: -2}), /ClosedLoopTrainer: consistencyWeight must be a finite number ≥ 0, got -2/);
+    const input = tf.input({shape: [16, 16, 1]});
+    const functional = tf.model({inputs: input, outputs: encoder.apply(input) as tf.SymbolicTensor});
+    expectThrows(make({encoder: functional, consistencyWeight: 1}),
+                 /ClosedLoopTrainer: encoder must be a tf.Sequential \(the consistency and the data terms read its stages in order\), got 'Model'/);
     expectThrows(make({schedule: 'step'}), /ClosedLoopTrainer: schedule must be one of 'constant', 'cosine', got 'step'/);
     expectThrows(make({schedule: 'cosine'}), /ClosedLoopTrainer: totalSteps must be a positive integer, got undefined/);
     expectThrows(make({sharedStatistics: 'yes'}), /ClosedLoopTrainer: sharedStatistics must be true or false, got 'yes'/);
