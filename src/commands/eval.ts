@@ -55,7 +55,8 @@ export async function evalCommand(args: string[], io: CommandIo): Promise<number
     } else {
       io.out(`${result.images} test images of ${test.name}`);
       io.out(`reconstruction PSNR ${result.psnr.toFixed(2)} dB, SSIM ${result.ssim.toFixed(4)}`);
-      io.out(`nearest-subspace accuracy ${(100 * result.accuracy!).toFixed(2)} %`);
+      io.out(`nearest-subspace accuracy ${(100 * result.accuracy!).toFixed(2)} %; reconstructions classified as their ` +
+             `image's class ${(100 * result.reconstructionAccuracy!).toFixed(2)} % (the same classifier on their features)`);
       io.out(`code density per stage ${result.density.map((d) => d.toFixed(4)).join(', ')}`);
       io.out(`ΔR(Z) ${result.deltaR.toFixed(3)}, ΔR(Z, Ẑ) ${result.deltaRReconstruction.toFixed(3)}`);
       io.out(`wrote ${grid} (originals above reconstructions)`);

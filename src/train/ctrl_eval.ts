@@ -42,6 +42,12 @@ export interface CtrlEvaluation {
   ssim: number;
   /** Nearest-subspace accuracy of the test features (fitted on the training features), or null without `train`. */
   accuracy: number | null;
+  /**
+   * The share of reconstructions `g(f(x))` whose features `f(g(f(x)))` the same classifier (fitted
+   * on the features of training images, never on reconstructions) assigns to the class of `x`, or
+   * null without `train`.
+   */
+  reconstructionAccuracy: number | null;
   /** Fraction of non-zero code entries of each CSC stage on the test images. */
   density: number[];
   /** MCR²'s `ΔR(Z) = R(Z) − R^c(Z|Π)` of the test features with their labels. */
@@ -96,6 +102,7 @@ export async function evaluateCscCtrl(encoder: tf.LayersModel, decoder: tf.Layer
     images: testImages,
     ...meanQuality(psnrs, ssims),
     accuracy: null,
+    reconstructionAccuracy: null,
     density: nonZero.map((n, i) => n / sizes[i]),
     deltaR: tf.tidy(() => mcr2(z, test.labels, options.test.classes.length, {epsilonSquared}).deltaR.dataSync()[0]),
     deltaRReconstruction: tf.tidy(() => rateReductionBetween(z, zHat, {epsilonSquared}).dataSync()[0]),
@@ -109,6 +116,7 @@ export async function evaluateCscCtrl(encoder: tf.LayersModel, decoder: tf.Layer
                                            {components: options.components ?? Math.min(10, d - 1),
                                             numClasses: options.train.classes.length});
     result.accuracy = classifier.accuracy(z, test.labels);
+    result.reconstructionAccuracy = classifier.accuracy(zHat, test.labels);
     tf.dispose(train.outputs);
   }
   if (options.grid) {

@@ -12,7 +12,7 @@ import {evaluateCscCtrl} from '../../src/train/ctrl_eval';
 import {expectClose} from '../helpers';
 
 describe('evaluateCscCtrl', () => {
-  it('reports the PSNR, SSIM, accuracy, densities and rate reductions computed directly, and writes the grid', async () => {
+  it('reports the PSNR, SSIM, accuracy (of the features and of the features of the reconstructions), densities and rate reductions computed directly, and writes the grid', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sparseland-eval-'));
     try {
       const {encoder, decoder} = cscCtrl({filters: [3, 3, 3, 6], seed: 2});
@@ -30,6 +30,7 @@ describe('evaluateCscCtrl', () => {
       expectClose(result.ssim, tf.mean(ssim(x.images, xHat)).dataSync()[0], 1e-4);
       const classifier = NearestSubspace.fit(encoder.predict(xr.images) as tf.Tensor2D, xr.labels, {components: 3, numClasses: 10});
       assert.equal(result.accuracy, classifier.accuracy(z, x.labels));
+      assert.equal(result.reconstructionAccuracy, classifier.accuracy(encoder.predict(xHat) as tf.Tensor2D, x.labels));
       expectClose(result.deltaR, mcr2(z, x.labels, 10).deltaR.dataSync()[0], 1e-3);
       expectClose(result.deltaRReconstruction,
                   rateReductionBetween(z, encoder.predict(xHat) as tf.Tensor2D).dataSync()[0], 1e-3);
