@@ -23,7 +23,7 @@ import * as sl from '../src';
 import {main} from '../src/cli';
 
 const {values: args} = parseArgs({options: {
-  minutes: {type: 'string', default: '3'},
+  minutes: {type: 'string', default: '4'},
   backend: {type: 'string'},
   out: {type: 'string', default: 'out/quickstart'},
 }});
