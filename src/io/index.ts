@@ -1,5 +1,6 @@
 export {FileSystemHandler, registerFileSystem} from './file_system';
 export {imageGridPng, writeImageGrid, filtersAsImages} from './image_grid';
 export type {ImageGridOptions} from './image_grid';
+export {readJsonLines} from './json_lines';
 export {lineChartPng, writeLineChart} from './line_chart';
 export type {ChartOptions, ChartPanel, ChartSeries} from './line_chart';

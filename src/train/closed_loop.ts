@@ -254,10 +254,8 @@ export class ClosedLoopTrainer {
     if (this.sharedStatistics) {
       const xHat = tf.tidy(() => this.decode(this.encode(images)));
       const terms = this.playerStep(this.encoderOptimizer, this.encoderWeights, -1, () => {
-        const both = this.encodeStages(tf.concat([images, xHat]), false);
-        const z = tf.slice(both.z, [0, 0], [m, -1]);
-        const zHat = tf.slice(both.z, [m, 0], [xHat.shape[0], -1]);
-        return withData(this.objective(z, zHat, classLabels), both);
+        const {pass, z, hat} = this.encodeTogether(images, xHat);
+        return withData(this.objective(z, hat.z, classLabels), pass);
       });
       xHat.dispose();
       return terms;
@@ -283,18 +281,9 @@ export class ClosedLoopTrainer {
     }) as Pick<StagePass, 'z' | 'codes'>;
     const terms = this.playerStep(this.decoderOptimizer, this.decoderWeights, 1, () => {
       const xHat = this.decode(target.z);
-      let z = target.z;
-      let hat: Pick<StagePass, 'z' | 'codes'>;
-      if (this.sharedStatistics) {
-        // X and X̂ in one pass; its Z replaces the held one in T, as in the encoder's step.
-        const m = images.shape[0];
-        const both = this.encodeStages(tf.concat([images, xHat]), false);
-        const rows = (t: tf.Tensor, from: number, count: number) => tf.slice(t, from, [count, ...t.shape.slice(1)]);
-        z = rows(both.z, 0, m) as tf.Tensor2D;
-        hat = {z: rows(both.z, m, xHat.shape[0]) as tf.Tensor2D, codes: both.codes.map((c) => rows(c, m, xHat.shape[0]))};
-      } else {
-        hat = this.encodeStages(xHat, false);
-      }
+      // With shared statistics the Z of the pass over X and X̂ replaces the held one in T, as in the encoder's step.
+      const {z, hat} = this.sharedStatistics ? this.encodeTogether(images, xHat)
+        : {z: target.z, hat: this.encodeStages(xHat, false)};
       const ctrl = this.objective(z, hat.z, classLabels);
       if (this.consistencyWeight === 0) return ctrl;
       const consistency = sampleConsistency(target.codes, hat.codes);
@@ -315,27 +304,49 @@ export class ClosedLoopTrainer {
     if (this.consistencyWeight === 0 && this.dataWeight === 0) {
       return {z: real ? this.encode(images) : this.encodeDecoded(images), codes: [], inputs: [], stages: []};
     }
-    const keep = real || this.movingStatistics === 'all';
-    const saved = keep ? [] : this.encoderStatistics.map((w) => tf.keep(w.read().clone()));
-    // A Sequential's layers form a chain: applied one by one they are its pass.
-    const pass: StagePass = {z: images as unknown as tf.Tensor2D, codes: [], inputs: [], stages: []};
-    let x: tf.Tensor = images;
-    for (const layer of (this.encoder as tf.Sequential).layers) {
-      const input = x;
-      x = layer.apply(x, {training: true}) as tf.Tensor;
-      if (layer instanceof CscStage) {
-        pass.inputs.push(input as tf.Tensor4D);
-        pass.codes.push(x);
-        pass.stages.push(layer);
+    return this.keepingStatistics(real || this.movingStatistics === 'all', () => {
+      // A Sequential's layers form a chain: applied one by one they are its pass.
+      const pass: StagePass = {z: images as unknown as tf.Tensor2D, codes: [], inputs: [], stages: []};
+      let x: tf.Tensor = images;
+      for (const layer of (this.encoder as tf.Sequential).layers) {
+        const input = x;
+        x = layer.apply(x, {training: true}) as tf.Tensor;
+        if (layer instanceof CscStage) {
+          pass.inputs.push(input as tf.Tensor4D);
+          pass.codes.push(x);
+          pass.stages.push(layer);
+        }
       }
-    }
-    this.encoderStatistics.forEach((w, i) => {
-      if (!keep) w.write(saved[i]);
+      pass.z = x as tf.Tensor2D;
+      if (pass.codes.length === 0) pass.codes.push(x);
+      return pass;
     });
+  }
+
+  /**
+   * One pass over `X` and `X̂` together (shared batch statistics; it counts as a pass over `X̂` for
+   * the moving statistics): the whole pass, and `Z` with `X̂`'s features and codes split from it.
+   */
+  private encodeTogether(images: tf.Tensor4D, xHat: tf.Tensor4D):
+      {pass: StagePass; z: tf.Tensor2D; hat: Pick<StagePass, 'z' | 'codes'>} {
+    const m = images.shape[0];
+    const n = xHat.shape[0];
+    const pass = this.encodeStages(tf.concat([images, xHat]), false);
+    return {pass, z: rows(pass.z, 0, m) as tf.Tensor2D,
+            hat: {z: rows(pass.z, m, n) as tf.Tensor2D, codes: pass.codes.map((c) => rows(c, m, n))}};
+  }
+
+  /**
+   * Runs `pass` (training-mode passes through the encoder); unless `moves`, the encoder's moving
+   * statistics are put back as they were before it.
+   */
+  private keepingStatistics<T>(moves: boolean, pass: () => T): T {
+    if (moves || this.encoderStatistics.length === 0) return pass();
+    const saved = this.encoderStatistics.map((w) => tf.keep(w.read().clone()));
+    const out = pass();
+    this.encoderStatistics.forEach((w, i) => w.write(saved[i]));
     tf.dispose(saved);
-    pass.z = x as tf.Tensor2D;
-    if (pass.codes.length === 0) pass.codes.push(x);
-    return pass;
+    return out;
   }
 
   private encode(images: tf.Tensor4D): tf.Tensor2D {
@@ -351,12 +362,7 @@ export class ClosedLoopTrainer {
    * put back as they were before the pass.
    */
   private encodeDecoded(images: tf.Tensor4D): tf.Tensor2D {
-    if (this.movingStatistics === 'all' || this.encoderStatistics.length === 0) return this.encode(images);
-    const saved = this.encoderStatistics.map((w) => tf.keep(w.read().clone()));
-    const z = this.encode(images);
-    this.encoderStatistics.forEach((w, i) => w.write(saved[i]));
-    tf.dispose(saved);
-    return z;
+    return this.keepingStatistics(this.movingStatistics === 'all', () => this.encode(images));
   }
 
   /** The objective's terms on `Z = f(X)` and `Ẑ = f(g(Z))` in inference mode (no weight or statistic changes). */
@@ -453,11 +459,15 @@ interface StagePass {
  */
 function dataTerms(pass: StagePass, m: number): tf.Scalar {
   return tf.addN(pass.stages.map((stage, k) => {
-    const rows = (t: tf.Tensor) => tf.slice(t, 0, [m, ...t.shape.slice(1)]);
-    const input = rows(pass.inputs[k]) as tf.Tensor4D;
-    const residual = tf.mul(stage.reconstructionError(input, rows(pass.codes[k])), m);
+    const input = rows(pass.inputs[k], 0, m) as tf.Tensor4D;
+    const residual = tf.mul(stage.reconstructionError(input, rows(pass.codes[k], 0, m)), m);
     return tf.div(residual, tf.maximum(tf.sum(tf.square(input)), 1e-12));
   })) as tf.Scalar;
+}
+
+/** Rows `from … from + count − 1` (samples, the first axis) of `t`. */
+function rows(t: tf.Tensor, from: number, count: number): tf.Tensor {
+  return tf.slice(t, from, [count, ...t.shape.slice(1)]);
 }
 
 /** The batch-normalisation layers of a model, nested models included. */

@@ -3,9 +3,10 @@
  * learning rate, and the held-out reconstruction quality that each checkpoint appends to
  * `DIR/eval.jsonl`, drawn against rounds to `DIR/curves.png`.
  */
-import {appendFileSync, existsSync, readFileSync} from 'fs';
+import {appendFileSync} from 'fs';
 import * as path from 'path';
 import {ImageDataset} from '../data/dataset';
+import {readJsonLines} from '../io/json_lines';
 import {ChartPanel, ChartSeries, writeLineChart} from '../io/line_chart';
 import {RunPosition} from './checkpoint';
 import {RoundLog} from './closed_loop';
@@ -25,22 +26,6 @@ export interface EvalLine {
   psnr: number;
   /** Their mean SSIM. */
   ssim: number;
-}
-
-/**
- * The JSON objects of a JSON-lines file, in order; none if the file does not exist. A line that
- * does not parse (the last one, cut by a kill during its write) is left out.
- */
-export function readJsonLines<T>(file: string): T[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').flatMap((line) => {
-    if (line.trim() === '') return [];
-    try {
-      return [JSON.parse(line) as T];
-    } catch {
-      return [];
-    }
-  });
 }
 
 /**

@@ -191,8 +191,8 @@ export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume 
   const totalRounds = run.rounds ?? roundsPerEpoch * run.epochs;
   const trainer = new ClosedLoopTrainer({
     encoder, decoder, mode: run.mode, numClasses: dataset.classes.length, epsilonSquared: run.epsilonSquared,
-    learningRate: run.learningRate, decoderLearningRate: run.decoderLearningRate, encoderSteps: run.encoderSteps, consistencyWeight: run.consistencyWeight ?? 0,
-    dataWeight: run.dataWeight ?? 0, schedule: run.schedule, totalSteps: totalRounds,
+    learningRate: run.learningRate, decoderLearningRate: run.decoderLearningRate, encoderSteps: run.encoderSteps,
+    consistencyWeight: run.consistencyWeight, dataWeight: run.dataWeight, schedule: run.schedule, totalSteps: totalRounds,
     sharedStatistics: run.sharedStatistics, warmupRounds: run.warmupRounds, movingStatistics: run.movingStatistics,
   });
   if (restored) await trainer.setState(restored.trainerState);

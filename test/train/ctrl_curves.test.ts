@@ -8,7 +8,8 @@ import {cscCtrl} from '../../models/csc_ctrl';
 import {mnistDataset} from '../../src/data/mnist_dataset';
 import {psnr, ssim} from '../../src/metrics';
 import {RoundLog} from '../../src/train/closed_loop';
-import {CURVE_POINTS, curvePanels, readJsonLines, writeCurves} from '../../src/train/ctrl_curves';
+import {readJsonLines} from '../../src/io/json_lines';
+import {CURVE_POINTS, curvePanels, writeCurves} from '../../src/train/ctrl_curves';
 import {reconstructionQuality} from '../../src/train/ctrl_eval';
 import {expectClose} from '../helpers';
 
