@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {existsSync, readdirSync, readFileSync} from 'fs';
 import * as path from 'path';
+import {FileSystemHandler} from './io/file_system';
 import * as v from './util/validate';
 
 export interface PretrainedInfo {
@@ -48,13 +49,31 @@ export function available(): string[] {
   return readdirSync(dir).filter((name) => existsSync(path.join(dir, name, 'info.json'))).sort();
 }
 
-/** Loads a pretrained encoder/decoder pair (the encoder first, so that a tied decoder finds its stages). */
+/** Reads a model's `info.json`, naming the file if it is missing or not JSON. */
+function readInfo(file: string): PretrainedInfo {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`pretrained.load: cannot read '${file}': ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as PretrainedInfo;
+  } catch (e) {
+    throw new Error(`pretrained.load: '${file}' is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/**
+ * Loads a pretrained encoder/decoder pair (the encoder first, so that a tied decoder finds its
+ * stages), through {@link FileSystemHandler} and its checks even where tfjs-node handles `file://`.
+ */
 export async function load(name: string): Promise<PretrainedModel> {
   const names = available();
   if (!names.includes(name)) v.reject('pretrained.load', 'name', `one of ${names.map((n) => `'${n}'`).join(', ')}`, name);
   const dir = path.join(pretrainedDir(), name);
-  const encoder = await tf.loadLayersModel(`file://${path.join(dir, 'encoder', 'model.json')}`);
-  const decoder = await tf.loadLayersModel(`file://${path.join(dir, 'decoder', 'model.json')}`);
-  const info = JSON.parse(readFileSync(path.join(dir, 'info.json'), 'utf8')) as PretrainedInfo;
+  const info = readInfo(path.join(dir, 'info.json'));
+  const encoder = await tf.loadLayersModel(new FileSystemHandler(path.join(dir, 'encoder', 'model.json')));
+  const decoder = await tf.loadLayersModel(new FileSystemHandler(path.join(dir, 'decoder', 'model.json')));
   return {encoder, decoder, info};
 }

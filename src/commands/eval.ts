@@ -3,12 +3,11 @@
  * sparsity and rate reduction of a trained CSC-CTRL autoencoder, and a reconstruction grid.
  */
 import * as path from 'path';
-import {parseArgs} from 'util';
 import {setBackend} from '../backend';
 import {openDataset} from '../train/ctrl_run';
 import {evaluateCscCtrl} from '../train/ctrl_eval';
 import {loadTrainedModels, PRETRAINED} from '../train/trained_models';
-import {CommandIo, numberOption} from './io';
+import {CommandIo, numberOption, parseCommandLine} from './io';
 
 export const EVAL_USAGE = `sparseland eval <run dir | pretrained:NAME> [--data mnist|mnist-full|DIR] [--train-images N]
   [--test-images N] [--components K] [--grid FILE] [--backend NAME] [--json]
@@ -23,7 +22,7 @@ const OPTIONS = {
 export async function evalCommand(args: string[], io: CommandIo): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({args, options: OPTIONS, strict: true, allowPositionals: true});
+    parsed = parseCommandLine(args, OPTIONS, true);
   } catch (e) {
     return io.usage((e as Error).message);
   }

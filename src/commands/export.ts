@@ -4,6 +4,7 @@ import {existsSync, statSync} from 'fs';
 import * as path from 'path';
 import {parseArgs} from 'util';
 import {setBackend} from '../backend';
+import {FileSystemHandler} from '../io/file_system';
 import {exportModel} from '../onnx';
 import {CommandIo} from './io';
 
@@ -23,7 +24,8 @@ export async function exportCommand(args: string[], io: CommandIo): Promise<numb
   if (!target.endsWith('.onnx')) return io.usage(`the output file should end in .onnx, got '${target}'`);
   try {
     await setBackend(undefined, {log: false});
-    const model = await tf.loadLayersModel(`file://${path.resolve(json)}`);
+    // The handler itself (not a file:// URL, which tfjs-node would take over): its checks name the bad file.
+    const model = await tf.loadLayersModel(new FileSystemHandler(path.resolve(json)));
     const written = await exportModel(model, {path: target, layout});
     io.out(`wrote ${written.path} (${written.bytes} bytes)`);
     return 0;

@@ -1,3 +1,5 @@
+import {parseArgs} from 'util';
+
 /** What a subcommand of the command line writes to, and how it reports a usage error. */
 export interface CommandIo {
   out: (line: string) => void;
@@ -20,4 +22,26 @@ export function numberOption(name: string, value: string, integer: boolean, min:
   const n = Number(value);
   return value.trim() !== '' && Number.isFinite(n) && (!integer || Number.isInteger(n)) && n >= min
     ? n : `--${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got '${value}'`;
+}
+
+type OptionSpecs = Record<string, {type: 'string' | 'boolean'}>;
+
+/**
+ * `util.parseArgs` in strict mode, where a value that starts with a dash (`--batch -1`, `--lr -1e-3`)
+ * is read as the value of the option before it instead of as an unknown short option, so that
+ * the option's own check can name the flag, the value and what is allowed.
+ */
+export function parseCommandLine<O extends OptionSpecs>(args: string[], options: O, allowPositionals: boolean) {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i].startsWith('--') ? args[i].slice(2) : undefined;
+    const next = args[i + 1];
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-[\d.]/.test(next)) {
+      joined.push(`${args[i]}=${next}`);
+      i++;
+    } else {
+      joined.push(args[i]);
+    }
+  }
+  return parseArgs({args: joined, options, strict: true, allowPositionals});
 }

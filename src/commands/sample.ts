@@ -2,13 +2,12 @@
  * `sparseland sample <run dir | pretrained:NAME> --per-class N --out FILE.png`: images of every
  * class decoded from features drawn on the class's principal subspace, one row per class.
  */
-import {parseArgs} from 'util';
 import {sampleCscCtrl} from '../../models/ctrl_sampling';
 import {setBackend} from '../backend';
 import {writeImageGrid} from '../io/image_grid';
 import {openDataset} from '../train/ctrl_run';
 import {loadTrainedModels} from '../train/trained_models';
-import {CommandIo, numberOption} from './io';
+import {CommandIo, numberOption, parseCommandLine} from './io';
 
 export const SAMPLE_USAGE = `sparseland sample <run dir | pretrained:NAME> --per-class N --out FILE.png [--data mnist|mnist-full|DIR]
   [--train-images N] [--components K] [--seed N] [--backend NAME]
@@ -23,7 +22,7 @@ const OPTIONS = {
 export async function sampleCommand(args: string[], io: CommandIo): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({args, options: OPTIONS, strict: true, allowPositionals: true});
+    parsed = parseCommandLine(args, OPTIONS, true);
   } catch (e) {
     return io.usage((e as Error).message);
   }

@@ -4,14 +4,14 @@
  * reconstruction grid at the end.
  */
 import {SingleBar} from 'cli-progress';
-import {appendFileSync, mkdirSync} from 'fs';
+import {appendFileSync} from 'fs';
 import * as path from 'path';
-import {parseArgs} from 'util';
+import {resolveCscCtrlArgs} from '../../models/csc_ctrl';
 import {setBackend} from '../backend';
 import {CtrlRunOptions, openDataset, trainCscCtrl} from '../train/ctrl_run';
 import {curvesAtCheckpoints} from '../train/ctrl_curves';
 import {evaluateCscCtrl} from '../train/ctrl_eval';
-import {CommandIo, numberOption, positiveIntList} from './io';
+import {CommandIo, numberOption, parseCommandLine, positiveIntList} from './io';
 
 /** The command line's training presets: a model preset with its data and run settings. */
 export const TRAIN_PRESETS: Record<string, CtrlRunOptions> = {
@@ -29,7 +29,8 @@ export const TRAIN_USAGE = `sparseland train --preset ${Object.keys(TRAIN_PRESET
   --epochs N            epochs (default 1)          --batch N         images per round
   --rounds N            length of the run in rounds instead of epochs
   --out DIR             run directory (default out/<preset>)
-  --resume              continue the run in --out from its last checkpoint
+  --resume              continue the run in --out from its last checkpoint (an error when it has none)
+  --resume-or-start     continue the run in --out if it has a checkpoint, else start it
   --init DIR|pretrained:NAME   start from these trained weights (same architecture; new optimizers and schedule)
   --backend NAME        tensorflow | wasm | cpu (default: the best available)
   --mode binary|multi   CTRL objective without or with labels (default binary)
@@ -37,6 +38,7 @@ export const TRAIN_USAGE = `sparseland train --preset ${Object.keys(TRAIN_PRESET
   --consistency-weight X   the decoder also minimises X times the sample-wise consistency of the
                         encoder's stage codes of X̂ with those of X (default 0; --encoder-steps 0: decoder only)
   --data-weight X       the encoder also minimises X times its stages' data terms ‖X_k − A_k ⊛ C_k‖²/‖X_k‖²
+  --encoder-consistency-weight X   the encoder also maximises X times the sample-wise consistency
   --filters A,B,...     atoms per stage   --iterations K   --tied   --flip
   --shared-statistics   encode X and X̂ in one batch (shared batch-norm statistics)
   --moving-statistics real|all   passes that move the encoder's batch-norm statistics (default real: not X̂)
@@ -50,13 +52,13 @@ export const TRAIN_USAGE = `sparseland train --preset ${Object.keys(TRAIN_PRESET
 const OPTIONS = {
   'preset': {type: 'string'}, 'data': {type: 'string'}, 'cache': {type: 'string'}, 'shard-size': {type: 'string'},
   'epochs': {type: 'string'}, 'rounds': {type: 'string'}, 'batch': {type: 'string'},
-  'out': {type: 'string'}, 'resume': {type: 'boolean'}, 'backend': {type: 'string'}, 'mode': {type: 'string'},
+  'out': {type: 'string'}, 'resume': {type: 'boolean'}, 'resume-or-start': {type: 'boolean'}, 'backend': {type: 'string'}, 'mode': {type: 'string'},
   'lr': {type: 'string'}, 'encoder-steps': {type: 'string'}, 'schedule': {type: 'string'},
   'epsilon-squared': {type: 'string'}, 'seed': {type: 'string'}, 'filters': {type: 'string'},
   'iterations': {type: 'string'}, 'tied': {type: 'boolean'}, 'flip': {type: 'boolean'},
   'shared-statistics': {type: 'boolean'}, 'lambda': {type: 'string'}, 'no-encoder-batch-norm': {type: 'boolean'},
   'features': {type: 'string'}, 'moving-statistics': {type: 'string'}, 'warmup-rounds': {type: 'string'},
-  'init': {type: 'string'}, 'consistency-weight': {type: 'string'}, 'data-weight': {type: 'string'},
+  'init': {type: 'string'}, 'consistency-weight': {type: 'string'}, 'data-weight': {type: 'string'}, 'encoder-consistency-weight': {type: 'string'},
   'decoder-lr': {type: 'string'}, 'checkpoint-every': {type: 'string'}, 'max-rounds': {type: 'string'}, 'max-minutes': {type: 'string'},
 } as const;
 
@@ -68,7 +70,7 @@ function terms(values: Record<string, number>): string {
 export async function trainCommand(args: string[], io: CommandIo, signal?: AbortSignal): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({args, options: OPTIONS, strict: true, allowPositionals: false}).values;
+    parsed = parseCommandLine(args, OPTIONS, false).values;
   } catch (e) {
     return io.usage((e as Error).message);
   }
@@ -81,7 +83,7 @@ export async function trainCommand(args: string[], io: CommandIo, signal?: Abort
     ['epochs', 'epochs', true, 1], ['rounds', 'rounds', true, 1], ['batch', 'batchSize', true, 1], ['lr', 'learningRate', false, 0],
     ['decoder-lr', 'decoderLearningRate', false, 0],
     ['encoder-steps', 'encoderSteps', true, 0], ['consistency-weight', 'consistencyWeight', false, 0],
-    ['data-weight', 'dataWeight', false, 0], ['epsilon-squared', 'epsilonSquared', false, 0],
+    ['data-weight', 'dataWeight', false, 0], ['encoder-consistency-weight', 'encoderConsistencyWeight', false, 0], ['epsilon-squared', 'epsilonSquared', false, 0],
     ['seed', 'seed', true, 0], ['iterations', 'iterations', true, 0], ['lambda', 'lambda', false, 0], ['checkpoint-every', 'checkpointEvery', true, 1],
     ['warmup-rounds', 'warmupRounds', true, 0], ['shard-size', 'shardSize', true, 1],
   ];
@@ -109,6 +111,10 @@ export async function trainCommand(args: string[], io: CommandIo, signal?: Abort
   if (parsed.filters !== undefined) {
     const list = positiveIntList('filters', parsed.filters);
     if (typeof list === 'string') return io.usage(list);
+    const stages = resolveCscCtrlArgs({preset: options.preset}).filters.length;
+    if (list.length !== stages) {
+      return io.usage(`--filters must be ${stages} numbers of atoms, one per stage of the '${presetName}' preset, got '${parsed.filters}'`);
+    }
     options.filters = list;
   }
   if (parsed.tied) options.tied = true;
@@ -145,13 +151,13 @@ export async function trainCommand(args: string[], io: CommandIo, signal?: Abort
   const dir = parsed.out ?? path.join('out', presetName);
   try {
     await setBackend(parsed.backend);
-    mkdirSync(dir, {recursive: true});
     const logFile = path.join(dir, 'log.jsonl');
     let bar: SingleBar | undefined;
     let started = Date.now();
     let firstStep = 0;
     let batchSize = 0;
-    const result = await trainCscCtrl(dir, options, parsed.resume === true, {
+    if (parsed.resume && parsed['resume-or-start']) return io.usage('give --resume or --resume-or-start, not both');
+    const result = await trainCscCtrl(dir, options, parsed['resume-or-start'] ? 'or-start' : parsed.resume === true, {
       signal: stop, maxRounds, warn: io.err,
       onStart: ({totalRounds, position, resumed, dataset}) => {
         firstStep = position.step;

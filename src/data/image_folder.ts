@@ -18,7 +18,8 @@ import * as path from 'path';
 import sharp from 'sharp';
 import * as d from './dataset';
 import {ShardedImageDataset, ShardEntry} from './sharded_dataset';
-import {inspectShard, removeStaleTemporaries, ShardBuilder, writeFileAtomic} from './shards';
+import {inspectShard, ShardBuilder} from './shards';
+import {removeStaleTemporaries, writeFileAtomic} from '../io/atomic_write';
 import * as v from '../util/validate';
 
 const OWNER = 'imageFolder';
@@ -105,45 +106,94 @@ async function isDirectory(p: string): Promise<boolean> {
   }
 }
 
-/** Whether an entry of `dir` is a folder, a file or neither, following symbolic links. */
-async function kind(dir: string, entry: Dirent): Promise<'folder' | 'file' | null> {
+/** A folder being listed: its path, and its real path (symbolic links resolved). */
+interface Visited {
+  path: string;
+  real: string;
+}
+
+/** The visible (not dot-named) entries of a folder, links followed, each list sorted by name. */
+interface Listing {
+  folders: string[];
+  files: string[];
+  /** Symbolic links whose target does not exist, as `name → target`. */
+  broken: string[];
+}
+
+/**
+ * Whether an entry of `dir` is a folder, a file, a broken symbolic link or something else,
+ * following symbolic links. A link that cannot be followed for another reason (a chain of links
+ * that never ends, a target that cannot be read) is an error naming the link and its target.
+ */
+async function kind(dir: string, entry: Dirent): Promise<'folder' | 'file' | 'broken' | null> {
   if (entry.isDirectory()) return 'folder';
   if (entry.isFile()) return 'file';
   if (!entry.isSymbolicLink()) return null;
+  const link = path.join(dir, entry.name);
   try {
-    const stat = await fs.stat(path.join(dir, entry.name));
+    const stat = await fs.stat(link);
     return stat.isDirectory() ? 'folder' : stat.isFile() ? 'file' : null;
-  } catch {
-    return null;   // a broken link
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'broken';
+    throw new Error(`${OWNER}: the symbolic link '${link}' points to '${await fs.readlink(link)}', ` +
+                    `which cannot be followed (${(e as Error).message})`);
   }
 }
 
-/** The visible (not dot-named) folders and files of `dir`, each sorted by name. */
-async function list(dir: string): Promise<{folders: string[]; files: string[]}> {
-  const out = {folders: [] as string[], files: [] as string[]};
+/** The visible (not dot-named) folders, files and broken links of `dir`. */
+async function list(dir: string): Promise<Listing> {
+  const out: Listing = {folders: [], files: [], broken: []};
   for (const entry of await fs.readdir(dir, {withFileTypes: true})) {
     if (entry.name.startsWith('.')) continue;
     const k = await kind(dir, entry);
     if (k === 'folder') out.folders.push(entry.name);
     else if (k === 'file') out.files.push(entry.name);
+    else if (k === 'broken') out.broken.push(`${entry.name} → ${await fs.readlink(path.join(dir, entry.name))}`);
   }
   out.folders.sort(byCodeUnits);
   out.files.sort(byCodeUnits);
+  out.broken.sort(byCodeUnits);
   return out;
 }
 
-/** Relative paths of the files under `dir`, sub-folders included, skipping dot-named entries. */
-async function walk(dir: string, prefix = ''): Promise<string[]> {
-  const {folders, files} = await list(dir);
+/**
+ * The error for a loop of symbolic links: `trail` runs from a folder to a folder inside it that
+ * is, links resolved, the same folder again. The link that closes the loop is the last link on
+ * the trail (only a link can lead from inside a folder back to it).
+ */
+async function loopError(trail: readonly Visited[]): Promise<Error> {
+  const start = trail[0].path;
+  for (const folder of [...trail].reverse()) {
+    if ((await fs.lstat(folder.path)).isSymbolicLink()) {
+      return new Error(`${OWNER}: the symbolic link '${folder.path}' points to '${await fs.readlink(folder.path)}', ` +
+                       `which leads back to '${start}', a folder that contains the link: a loop; remove or change the link`);
+    }
+  }
+  return new Error(`${OWNER}: the folder '${trail[trail.length - 1].path}' leads back to '${start}', a folder that contains it: a loop`);
+}
+
+/**
+ * Relative paths (`prefix` + name) of the files under `dir`, sub-folders included, skipping
+ * dot-named entries; broken links go to `broken`. `above` holds the folders from the split
+ * folder down to `dir`'s parent: reaching one of them again through a link is a loop, an error.
+ */
+async function walk(dir: string, prefix: string, above: readonly Visited[], broken: string[]): Promise<string[]> {
+  const here: Visited = {path: dir, real: await fs.realpath(dir)};
+  const again = above.findIndex((folder) => folder.real === here.real);
+  if (again >= 0) throw await loopError([...above.slice(again), here]);
+  const {folders, files, broken: links} = await list(dir);
+  broken.push(...links.map((link) => `${prefix}${link}`));
   const out = files.map((f) => `${prefix}${f}`);
-  for (const folder of folders) out.push(...await walk(path.join(dir, folder), `${prefix}${folder}/`));
+  const trail = [...above, here];
+  for (const folder of folders) out.push(...await walk(path.join(dir, folder), `${prefix}${folder}/`, trail, broken));
   return out;
 }
 
 /** Lists classes and image files, with the warnings and errors about the layout. */
 async function scan(splitDir: string, split: string, warn: (m: string) => void):
     Promise<{classes: string[]; files: SourceFile[]; notImages: string[]}> {
-  const {folders, files: loose} = await list(splitDir);
+  const {folders, files: loose, broken} = await list(splitDir);
   const layout = `expected one folder per class: root/${split}/<class>/<image>`;
   if (folders.length === 0) {
     throw new Error(`${OWNER}: no class folders in '${splitDir}'` +
@@ -151,20 +201,25 @@ async function scan(splitDir: string, split: string, warn: (m: string) => void):
   }
   if (loose.length > 0) warn(`${OWNER}: ignored ${loose.length} files directly in '${splitDir}' (${layout}): ${listNames(loose)}`);
 
+  const top: Visited = {path: splitDir, real: await fs.realpath(splitDir)};
   const classes: string[] = [];
   const empty: string[] = [];
   const notImages: string[] = [];
   const named: Array<{name: string; label: number}> = [];
   for (const folder of folders) {
-    const files = await walk(path.join(splitDir, folder));
+    const files = await walk(path.join(splitDir, folder), `${folder}/`, [top], broken);
     const images = files.filter(isImageName);
-    notImages.push(...files.filter((f) => !isImageName(f)).map((f) => `${folder}/${f}`));
+    notImages.push(...files.filter((f) => !isImageName(f)));
     if (images.length === 0) {
       empty.push(folder);
       continue;
     }
-    for (const f of images) named.push({name: `${folder}/${f}`, label: classes.length});
+    for (const name of images) named.push({name, label: classes.length});
     classes.push(folder);
+  }
+  if (broken.length > 0) {
+    warn(`${OWNER}: skipped ${broken.length} broken symbolic link${broken.length > 1 ? 's' : ''} (the target does not exist) ` +
+         `in '${splitDir}': ${listNames(broken)}`);
   }
   if (classes.length === 0) {
     throw new Error(`${OWNER}: no images in any of the ${folders.length} class folders of '${splitDir}' ` +
@@ -230,7 +285,11 @@ async function decode(file: string, size: number, out: Buffer): Promise<boolean>
   }
 }
 
-/** Builds (or completes) the shards of `files` and writes the index. */
+/**
+ * Builds (or completes) the shards of `files` and writes the index. Shards in which no image
+ * decoded are written only at the end, and only if some image decoded: when none did, nothing
+ * is written and the returned index (count 0) is not stored.
+ */
 async function build(splitDir: string, cacheDir: string, files: SourceFile[], classes: string[], fp: string,
                      size: number, shardSize: number, onProgress: (done: number, total: number) => void): Promise<CacheIndex> {
   const shape: [number, number, number] = [size, size, 3];
@@ -238,6 +297,8 @@ async function build(splitDir: string, cacheDir: string, files: SourceFile[], cl
   const order = d.shuffleInPlace(d.range(files.length), 0, d.STREAM.storage);
   const shards: ShardEntry[] = [];
   const skipped: string[] = [];
+  /** Shards in which no image decoded, held back: [path, its parts]. */
+  const held: Array<[string, Buffer[]]> = [];
   let builder: ShardBuilder | null = null;
   let done = 0;
   for (let start = 0, k = 0; start < files.length; start += shardSize, k++) {
@@ -261,16 +322,37 @@ async function build(splitDir: string, cacheDir: string, files: SourceFile[], cl
     });
     const failed = planned.filter((_, i) => !ok[i]).map((f) => f.name);
     const parts = b.finish(planned.map((f, i) => ok[i] ? f.label : -1), failed);
-    await writeFileAtomic(target, parts);
-    shards.push({file, count: planned.length - failed.length});
+    const count = planned.length - failed.length;
+    // The builder's buffer is reused: a held shard keeps a copy of its (header-only) parts.
+    if (count === 0) held.push([target, parts.map((part) => Buffer.from(part))]);
+    else await writeFileAtomic(target, parts);
+    shards.push({file, count});
     skipped.push(...failed);
   }
   const count = shards.reduce((s, e) => s + e.count, 0);
   const index: CacheIndex = {format: FORMAT, fingerprint: fp, size, shardSize, classes, count, shards, skipped};
-  await writeFileAtomic(path.join(cacheDir, INDEX), [JSON.stringify(index, null, 1)]);
+  if (count === 0) return index;
+  for (const [target, parts] of held) await writeFileAtomic(target, parts);
+  await writeFileAtomic(path.join(cacheDir, INDEX), JSON.stringify(index, null, 1));
   const current = new Set(shards.map((s) => s.file));
   await removeStaleTemporaries(cacheDir, (name) => /^shard-.*\.bin$/.test(name) && !current.has(name));
   return index;
+}
+
+/**
+ * Removes `dir` and then its parents up to `top`, the first folder that `fs.mkdir(dir, {recursive:
+ * true})` created (none if undefined), while they are empty.
+ */
+async function removeEmptyFolders(dir: string, top: string | undefined): Promise<void> {
+  if (top === undefined) return;
+  for (let folder = path.resolve(dir); ; folder = path.dirname(folder)) {
+    try {
+      await fs.rmdir(folder);
+    } catch {
+      return;   // not empty (or already gone)
+    }
+    if (folder === path.resolve(top)) return;
+  }
 }
 
 /**
@@ -308,8 +390,9 @@ export async function imageFolder(options: ImageFolderOptions): Promise<ShardedI
   const {classes, files, notImages} = await scan(splitDir, split, warn);
   const shape: [number, number, number] = [size, size, 3];
   const fp = fingerprint(files, classes, size, shardSize);
+  let created: string | undefined;
   try {
-    await fs.mkdir(cacheDir, {recursive: true});
+    created = await fs.mkdir(cacheDir, {recursive: true});
   } catch (e) {
     throw new Error(`${OWNER}: cannot create the cache folder '${cacheDir}' (${(e as Error).message}); ` +
                     'choose another with the cacheDir option');
@@ -324,7 +407,12 @@ export async function imageFolder(options: ImageFolderOptions): Promise<ShardedI
     warn(`${OWNER}: skipped ${n} file${n > 1 ? 's' : ''} that ${n > 1 ? 'are' : 'is'} not ` +
          `${n > 1 ? 'images' : 'an image'} in '${splitDir}': ${listNames(skipped)}`);
   }
-  if (index.count === 0) throw new Error(`${OWNER}: none of the image files in '${splitDir}' could be decoded`);
+  if (index.count === 0) {
+    await removeEmptyFolders(cacheDir, created);
+    const n = files.length;
+    throw new Error(`${OWNER}: none of the ${n} image file${n > 1 ? 's' : ''} in '${splitDir}' could be decoded ` +
+                    `(${n} failed, named in the warning); nothing was written to the cache`);
+  }
   const name = `${path.basename(path.resolve(root))}-${split}`;
   return new ShardedImageDataset(name, index.classes, shape, cacheDir, index.shards);
 }

@@ -1,5 +1,5 @@
 /**
- * The on-disk shard format of decoded images, and atomic writes.
+ * The on-disk shard format of decoded images.
  *
  * A shard file holds up to `shardSize` images of one size, ready to stream:
  *
@@ -10,16 +10,14 @@
  * | count · h · w · c     | pixels, u8, row-major NHWC                                      |
  * | J                     | UTF-8 JSON array of the files of this shard that were skipped   |
  *
- * Every file is written to a temporary name (`<name>.<pid>.<time>.tmp`) and renamed, so a
- * file under its final name is always complete; {@link removeStaleTemporaries} removes what
- * killed writers left.
+ * Shards are written with `writeFileAtomic` (`io/atomic_write.ts`), so a file under its final
+ * name is always complete.
  */
 import {promises as fs} from 'fs';
 import * as path from 'path';
 
 const MAGIC = 'SLS1';
 export const SHARD_HEADER_BYTES = 24;
-const TEMPORARY = /^(.+)\.(\d+)\.\d+\.tmp$/;
 
 export interface Shard {
   count: number;
@@ -140,40 +138,4 @@ export async function readShard(file: string, count: number, shape: readonly num
   const pixels = new Uint8Array(b.buffer, b.byteOffset + pixelStart, count * shape[0] * shape[1] * shape[2]);
   const skipped = JSON.parse(b.toString('utf8', b.length - parsed.jsonBytes)) as string[];
   return {count, labels, pixels, skipped};
-}
-
-/** Writes `parts` to `file` through a temporary file, flushed, then renamed. */
-export async function writeFileAtomic(file: string, parts: Array<string | Uint8Array>): Promise<void> {
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  const handle = await fs.open(tmp, 'w');
-  try {
-    for (const part of parts) await handle.writeFile(part);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.rename(tmp, file);
-}
-
-function alive(pid: number): boolean {
-  if (pid === process.pid) return false;   // ours are finished when this is called
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Removes, from `dir`, temporaries whose writer is no longer running, and the files that
- * `obsolete(name)` selects.
- */
-export async function removeStaleTemporaries(dir: string, obsolete: (name: string) => boolean): Promise<void> {
-  for (const name of await fs.readdir(dir)) {
-    const tmp = TEMPORARY.exec(name);
-    if ((tmp && !alive(Number(tmp[2]))) || (!tmp && obsolete(name))) {
-      await fs.rm(path.join(dir, name), {force: true});
-    }
-  }
 }

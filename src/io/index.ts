@@ -1,4 +1,5 @@
 export {FileSystemHandler, registerFileSystem} from './file_system';
+export type {FileSystemHandlerOptions} from './file_system';
 export {imageGridPng, writeImageGrid, filtersAsImages} from './image_grid';
 export type {ImageGridOptions} from './image_grid';
 export {readJsonLines} from './json_lines';

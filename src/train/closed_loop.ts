@@ -62,6 +62,14 @@ export interface ClosedLoopArgs {
    * `tf.Sequential`. Default 0 (the published game).
    */
   dataWeight?: number;
+  /**
+   * Weight `γ` of the sample-wise consistency in the encoder's step: the encoder maximises
+   * `T − α·D + γ·C` (with `X̂` held fixed), the same `C` that the decoder's step minimises, so that
+   * the encoder keeps telling each image from its reconstruction, stage by stage, as it tells the
+   * classes' reconstructions from their data in `T`. The encoder must be a `tf.Sequential`.
+   * Default 0 (the published game).
+   */
+  encoderConsistencyWeight?: number;
   /** Default `'constant'`. */
   schedule?: LearningRateSchedule;
   /** Length of the run in rounds, for the cosine schedule. */
@@ -101,6 +109,32 @@ export interface TrainerState {
   step: number;
   encoderOptimizer: Array<{name: string; tensor: tf.Tensor}>;
   decoderOptimizer: Array<{name: string; tensor: tf.Tensor}>;
+  /**
+   * Each optimizer's running products `[β₁^t, β₂^t]`. Adam multiplies them by `β` at every step,
+   * and its `setWeights` recomputes them as `β^t` with `pow`, which differs from the product in the
+   * last bit at many `t`; restoring the products makes a resumed run equal to an uninterrupted one.
+   */
+  betaPowers?: {encoder: [number, number]; decoder: [number, number]};
+}
+
+/** The fields of tfjs's `AdamOptimizer` that hold `β₁^t` and `β₂^t` (not exposed by its API). */
+interface AdamPowers {
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+}
+
+function readPowers(optimizer: tf.AdamOptimizer): [number, number] {
+  const {accBeta1, accBeta2} = optimizer as unknown as AdamPowers;
+  return [accBeta1.dataSync()[0], accBeta2.dataSync()[0]];
+}
+
+function writePowers(optimizer: tf.AdamOptimizer, [b1, b2]: [number, number], owner: string): void {
+  if (![b1, b2].every((b) => Number.isFinite(b) && b > 0 && b <= 1)) v.reject(NAME, owner, 'two numbers in (0, 1]', [b1, b2]);
+  const {accBeta1, accBeta2} = optimizer as unknown as AdamPowers;
+  tf.tidy(() => {
+    accBeta1.assign(tf.scalar(b1));
+    accBeta2.assign(tf.scalar(b2));
+  });
 }
 
 /**
@@ -133,6 +167,7 @@ export class ClosedLoopTrainer {
   readonly encoderSteps: number;
   readonly consistencyWeight: number;
   readonly dataWeight: number;
+  readonly encoderConsistencyWeight: number;
   readonly schedule: LearningRateSchedule;
   readonly totalSteps: number;
   readonly sharedStatistics: boolean;
@@ -169,7 +204,8 @@ export class ClosedLoopTrainer {
     this.encoderSteps = v.nonNegInt(NAME, 'encoderSteps', args.encoderSteps ?? 1);
     this.consistencyWeight = v.nonNegNumber(NAME, 'consistencyWeight', args.consistencyWeight ?? 0);
     this.dataWeight = v.nonNegNumber(NAME, 'dataWeight', args.dataWeight ?? 0);
-    if ((this.consistencyWeight > 0 || this.dataWeight > 0) && !(this.encoder instanceof tf.Sequential)) {
+    this.encoderConsistencyWeight = v.nonNegNumber(NAME, 'encoderConsistencyWeight', args.encoderConsistencyWeight ?? 0);
+    if (this.readsStages() && !(this.encoder instanceof tf.Sequential)) {
       v.reject(NAME, 'encoder', 'a tf.Sequential (the consistency and the data terms read its stages in order)',
                this.encoder.getClassName());
     }
@@ -192,6 +228,11 @@ export class ClosedLoopTrainer {
     this.decoderWeights = [...this.decoder.trainableWeights, ...shared];
     if (this.encoderWeights.length === 0) v.reject(NAME, 'encoder', 'a model with trainable weights', 0);
     if (this.decoderWeights.length === 0) v.reject(NAME, 'decoder', 'a model with trainable weights', 0);
+  }
+
+  /** Whether a step needs the encoder's stage codes (a consistency or data weight is positive). */
+  private readsStages(): boolean {
+    return this.consistencyWeight > 0 || this.dataWeight > 0 || this.encoderConsistencyWeight > 0;
   }
 
   /** The encoder's learning rate in round `step` (0-based) under the schedule. */
@@ -241,21 +282,32 @@ export class ClosedLoopTrainer {
 
   /**
    * One encoder step: `X̂ = g(f(X))` held fixed, an Adam step up `T(f(X), f(X̂))` (minus `α·D`, the
-   * stages' data terms on `X`, when `dataWeight` is positive); returns the terms before the step.
+   * stages' data terms on `X`, when `dataWeight` is positive; plus `γ·C`, the sample-wise
+   * consistency of the stages' codes, when `encoderConsistencyWeight` is positive); returns the
+   * terms before the step.
    */
   encoderStep(images: tf.Tensor4D, labels?: tf.Tensor1D | ArrayLike<number>): Record<string, number> {
     const classLabels = this.checkBatch(images, labels);
     const m = images.shape[0];
-    const withData = (ctrl: CtrlTerms, pass: StagePass): CtrlTerms => {
-      if (this.dataWeight === 0) return ctrl;
-      const data = dataTerms(pass, m);
-      return {...ctrl, data, loss: tf.sub(ctrl.objective, tf.mul(this.dataWeight, data)) as tf.Scalar};
+    const withTerms = (ctrl: CtrlTerms, pass: StagePass, hat: Pick<StagePass, 'z' | 'codes'>): CtrlTerms => {
+      if (this.dataWeight === 0 && this.encoderConsistencyWeight === 0) return ctrl;
+      let loss: tf.Scalar = ctrl.objective;
+      const out: CtrlTerms = {...ctrl};
+      if (this.dataWeight > 0) {
+        out.data = dataTerms(pass, m);
+        loss = tf.sub(loss, tf.mul(this.dataWeight, out.data));
+      }
+      if (this.encoderConsistencyWeight > 0) {
+        out.consistency = sampleConsistency(pass.codes.map((c) => rows(c, 0, m)), hat.codes).consistency;
+        loss = tf.add(loss, tf.mul(this.encoderConsistencyWeight, out.consistency));
+      }
+      return {...out, loss};
     };
     if (this.sharedStatistics) {
       const xHat = tf.tidy(() => this.decode(this.encode(images)));
       const terms = this.playerStep(this.encoderOptimizer, this.encoderWeights, -1, () => {
         const {pass, z, hat} = this.encodeTogether(images, xHat);
-        return withData(this.objective(z, hat.z, classLabels), pass);
+        return withTerms(this.objective(z, hat.z, classLabels), pass, hat);
       });
       xHat.dispose();
       return terms;
@@ -264,7 +316,9 @@ export class ClosedLoopTrainer {
       const pass = this.encodeStages(images, true);
       // X̂ from the same Z, held out of differentiation (no backward pass through g).
       const xHat = withoutGradient((code) => this.decode(code as tf.Tensor2D), pass.z);
-      return withData(this.objective(pass.z, this.encodeDecoded(xHat), classLabels), pass);
+      const hat = this.encoderConsistencyWeight > 0 ? this.encodeStages(xHat, false)
+        : {z: this.encodeDecoded(xHat), codes: []};
+      return withTerms(this.objective(pass.z, hat.z, classLabels), pass, hat);
     });
   }
 
@@ -301,7 +355,7 @@ export class ClosedLoopTrainer {
    * includes reconstructions does so only with `movingStatistics: 'all'`.
    */
   private encodeStages(images: tf.Tensor4D, real: boolean): StagePass {
-    if (this.consistencyWeight === 0 && this.dataWeight === 0) {
+    if (!this.readsStages()) {
       return {z: real ? this.encode(images) : this.encodeDecoded(images), codes: [], inputs: [], stages: []};
     }
     return this.keepingStatistics(real || this.movingStatistics === 'all', () => {
@@ -376,14 +430,16 @@ export class ClosedLoopTrainer {
   }
 
   /**
-   * The state a checkpoint needs to continue exactly: round count and both optimizers' moments
-   * (the optimizers' own variables, and a new round-count scalar first in each list).
+   * The state a checkpoint needs to continue exactly: round count, both optimizers' moments
+   * (the optimizers' own variables, and a new round-count scalar first in each list) and their
+   * running β powers.
    */
   async getState(): Promise<TrainerState> {
     return {
       step: this.step,
       encoderOptimizer: await this.encoderOptimizer.getWeights(),
       decoderOptimizer: await this.decoderOptimizer.getWeights(),
+      betaPowers: {encoder: readPowers(this.encoderOptimizer), decoder: readPowers(this.decoderOptimizer)},
     };
   }
 
@@ -396,6 +452,10 @@ export class ClosedLoopTrainer {
     await this.encoderOptimizer.setWeights(state.encoderOptimizer);
     await this.decoderOptimizer.setWeights(state.decoderOptimizer);
     tf.dispose([...state.encoderOptimizer, ...state.decoderOptimizer].map((w) => w.tensor));
+    if (state.betaPowers) {
+      writePowers(this.encoderOptimizer, state.betaPowers.encoder, 'state.betaPowers.encoder');
+      writePowers(this.decoderOptimizer, state.betaPowers.decoder, 'state.betaPowers.decoder');
+    }
   }
 
   /** Frees the optimizers' state. */

@@ -5,16 +5,17 @@
 import * as tf from '@tensorflow/tfjs';
 import {promises as fs} from 'fs';
 import * as path from 'path';
-import {cscCtrl, CscCtrlPreset, CSC_CTRL_PRESETS} from '../../models/csc_ctrl';
+import {cscCtrl, CscCtrlPreset, CSC_CTRL_PRESETS, resolveCscCtrlArgs} from '../../models/csc_ctrl';
 import {ImageDataset} from '../data/dataset';
 import {imageFolder} from '../data/image_folder';
-import {writeFileAtomic} from '../io/atomic_write';
+import {removeStaleTemporaries, writeFileAtomic} from '../io/atomic_write';
 import {mnistDataset} from '../data/mnist_dataset';
 import {mnistFullDataset} from '../data/mnist_full';
 import * as v from '../util/validate';
-import {loadCheckpoint, hasCheckpoint, RunPosition, saveCheckpoint} from './checkpoint';
+import {loadCheckpoint, hasCheckpoint, RunPosition, saveCheckpoint, sweepCheckpoints} from './checkpoint';
 import {copyWeights, loadTrainedModels} from './trained_models';
 import {ClosedLoopTrainer, CtrlMode, LearningRateSchedule, MovingStatistics, RoundLog} from './closed_loop';
+import {nonFiniteTerm, nonFiniteWeight} from './finite';
 
 const NAME = 'trainCscCtrl';
 
@@ -53,6 +54,8 @@ export interface CtrlRunOptions {
   consistencyWeight?: number;
   /** Weight of the stages' data terms in the encoder's step (see `ClosedLoopTrainer`). Default 0. */
   dataWeight?: number;
+  /** Weight of the sample-wise consistency in the encoder's step, which maximises it (see `ClosedLoopTrainer`). Default 0. */
+  encoderConsistencyWeight?: number;
   schedule?: LearningRateSchedule;
   epsilonSquared?: number;
   /** Encode `X` and `X̂` in one batch (shared batch-normalisation statistics). Default false. */
@@ -89,7 +92,7 @@ type OptionalRunOption = 'filters' | 'cacheDir' | 'shardSize' | 'init' | 'rounds
 export const CTRL_RUN_DEFAULTS: Required<Omit<CtrlRunOptions, OptionalRunOption>> = {
   preset: 'mnist', data: 'mnist', iterations: 2, tied: false, lambda: 0.1, encoderBatchNorm: true, features: 'sparse',
   mode: 'binary', epochs: 1, batchSize: 128,
-  learningRate: 1.5e-4, encoderSteps: 1, consistencyWeight: 0, dataWeight: 0, schedule: 'constant', epsilonSquared: 0.5, sharedStatistics: false,
+  learningRate: 1.5e-4, encoderSteps: 1, consistencyWeight: 0, dataWeight: 0, encoderConsistencyWeight: 0, schedule: 'constant', epsilonSquared: 0.5, sharedStatistics: false,
   warmupRounds: 0, movingStatistics: 'real', flip: false, seed: 0,
   checkpointEvery: 200,
 };
@@ -146,19 +149,35 @@ export async function openDataset(data: string, size: number, split: 'train' | '
 }
 
 /**
+ * Whether to continue a run: `false` starts a new one; `true` continues from the checkpoint in
+ * the run directory and is an error without one; `'or-start'` continues when there is a
+ * checkpoint and starts a new run otherwise.
+ */
+export type ResumeMode = boolean | 'or-start';
+
+/**
  * Trains (or, with `resume` and a checkpoint in `dir`, continues) a CSC-CTRL autoencoder.
  * The run directory receives checkpoints (see `checkpoint.ts`) and, when all rounds are done,
  * `encoder/` and `decoder/` with the final models and `run.json` with the run's options.
+ *
+ * After every round the objective's terms and the models' weights are checked: at the first
+ * value that is not finite the run stops with an error naming the round and the value, and the
+ * last checkpoint (all of whose values were finite) stays the one a resume continues from.
  */
-export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume = false,
+export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume: ResumeMode = false,
                                    hooks: CtrlRunHooks = {}): Promise<CtrlRunResult> {
   if (typeof dir !== 'string' || dir === '') v.reject(NAME, 'dir', 'a directory path', dir);
+  if (resume !== true && resume !== false && resume !== 'or-start') v.reject(NAME, 'resume', "true, false or 'or-start'", resume);
   let encoder: tf.LayersModel;
   let decoder: tf.LayersModel;
   let position: RunPosition = {step: 0, epoch: 0, batchInEpoch: 0};
   let run: CtrlRunResult['options'];
   let restored: Awaited<ReturnType<typeof loadCheckpoint<CtrlRunResult['options']>>> | undefined;
-  const resumed = resume && hasCheckpoint(dir);
+  if (resume === true && !hasCheckpoint(dir)) {
+    throw new Error(`${NAME}: there is no checkpoint to resume in '${path.resolve(dir)}' (no latest.json); ` +
+                    "start a new run there without resume, or resume with 'or-start'");
+  }
+  const resumed = resume !== false && hasCheckpoint(dir);
   if (resumed) {
     restored = await loadCheckpoint<CtrlRunResult['options']>(dir);
     ({encoder, decoder} = restored);
@@ -192,45 +211,60 @@ export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume 
   const trainer = new ClosedLoopTrainer({
     encoder, decoder, mode: run.mode, numClasses: dataset.classes.length, epsilonSquared: run.epsilonSquared,
     learningRate: run.learningRate, decoderLearningRate: run.decoderLearningRate, encoderSteps: run.encoderSteps,
-    consistencyWeight: run.consistencyWeight, dataWeight: run.dataWeight, schedule: run.schedule, totalSteps: totalRounds,
+    consistencyWeight: run.consistencyWeight, dataWeight: run.dataWeight,
+    encoderConsistencyWeight: run.encoderConsistencyWeight, schedule: run.schedule, totalSteps: totalRounds,
     sharedStatistics: run.sharedStatistics, warmupRounds: run.warmupRounds, movingStatistics: run.movingStatistics,
   });
   if (restored) await trainer.setState(restored.trainerState);
   hooks.onStart?.({totalRounds, roundsPerEpoch, position, resumed, dataset});
   await fs.mkdir(dir, {recursive: true});
+  // What writes killed in an earlier call left.
+  await sweepCheckpoints(dir);
+  for (const folder of [path.join(dir, 'encoder'), path.join(dir, 'decoder')]) await removeStaleTemporaries(folder);
+  let saved = resumed ? position.step : undefined;
   const checkpoint = async () => {
     const written = await saveCheckpoint(dir, trainer, position, run);
+    saved = position.step;
     await hooks.onCheckpoint?.(written, position, {encoder, decoder, options: run});
   };
   let roundsThisCall = 0;
   let stopped = false;
-  while (position.step < totalRounds && !stopped) {
-    const batches = dataset.batches({batchSize: run.batchSize, epoch: position.epoch, startBatch: position.batchInEpoch,
-                                     seed: run.seed, flip: run.flip});
-    for await (const batch of batches) {
-      const log = trainer.trainRound(batch.images, batch.labels);
-      tf.dispose([batch.images, batch.labels]);
-      position = position.batchInEpoch + 1 === roundsPerEpoch
-        ? {step: trainer.step, epoch: position.epoch + 1, batchInEpoch: 0}
-        : {step: trainer.step, epoch: position.epoch, batchInEpoch: position.batchInEpoch + 1};
-      roundsThisCall++;
-      hooks.onRound?.(log, position);
-      // A round is synchronous: let timers (the progress bar) and signal handlers (Ctrl-C) run.
-      await new Promise((resolve) => setImmediate(resolve));
-      stopped = hooks.signal?.aborted === true || (hooks.maxRounds !== undefined && roundsThisCall >= hooks.maxRounds);
-      if (stopped || position.step % run.checkpointEvery === 0) await checkpoint();
-      if (stopped || position.batchInEpoch === 0 || position.step >= totalRounds) break;
+  try {
+    while (position.step < totalRounds && !stopped) {
+      const batches = dataset.batches({batchSize: run.batchSize, epoch: position.epoch, startBatch: position.batchInEpoch,
+                                       seed: run.seed, flip: run.flip});
+      for await (const batch of batches) {
+        const log = trainer.trainRound(batch.images, batch.labels);
+        tf.dispose([batch.images, batch.labels]);
+        position = position.batchInEpoch + 1 === roundsPerEpoch
+          ? {step: trainer.step, epoch: position.epoch + 1, batchInEpoch: 0}
+          : {step: trainer.step, epoch: position.epoch, batchInEpoch: position.batchInEpoch + 1};
+        roundsThisCall++;
+        hooks.onRound?.(log, position);
+        const bad = nonFiniteTerm(log) ?? nonFiniteWeight({encoder, decoder});
+        if (bad !== undefined) {
+          throw new Error(`${NAME}: round ${log.step}: ${bad}; the run stopped, and ` +
+                          (saved === undefined ? 'it has no checkpoint'
+                            : `its checkpoint of round ${saved} in '${dir}' is the one --resume continues from`));
+        }
+        // A round is synchronous: let timers (the progress bar) and signal handlers (Ctrl-C) run.
+        await new Promise((resolve) => setImmediate(resolve));
+        stopped = hooks.signal?.aborted === true || (hooks.maxRounds !== undefined && roundsThisCall >= hooks.maxRounds);
+        if (stopped || position.step % run.checkpointEvery === 0) await checkpoint();
+        if (stopped || position.batchInEpoch === 0 || position.step >= totalRounds) break;
+      }
     }
+    const finished = position.step >= totalRounds;
+    if (finished) {
+      if (saved !== position.step) await checkpoint();
+      await encoder.save(`file://${path.join(dir, 'encoder')}`);
+      await decoder.save(`file://${path.join(dir, 'decoder')}`);
+      await writeFileAtomic(path.join(dir, 'run.json'), JSON.stringify({...run, ...position}, null, 1));
+    }
+    return {encoder, decoder, position, finished, options: run, dataset};
+  } finally {
+    trainer.dispose();
   }
-  const finished = position.step >= totalRounds;
-  if (finished) {
-    if (position.step % run.checkpointEvery !== 0) await checkpoint();
-    await encoder.save(`file://${path.join(dir, 'encoder')}`);
-    await decoder.save(`file://${path.join(dir, 'decoder')}`);
-    await writeFileAtomic(path.join(dir, 'run.json'), JSON.stringify({...run, ...position}, null, 1));
-  }
-  trainer.dispose();
-  return {encoder, decoder, position, finished, options: run, dataset};
 }
 
 function resolve(options: CtrlRunOptions): CtrlRunResult['options'] {
@@ -241,6 +275,10 @@ function resolve(options: CtrlRunOptions): CtrlRunResult['options'] {
   if (o.rounds !== undefined) v.positiveInt(NAME, 'rounds', o.rounds);
   v.positiveInt(NAME, 'batchSize', o.batchSize);
   v.positiveInt(NAME, 'checkpointEvery', o.checkpointEvery);
+  const stages = resolveCscCtrlArgs({preset: o.preset}).filters.length;
+  if (o.filters !== undefined && (!Array.isArray(o.filters) || o.filters.length !== stages)) {
+    v.reject(NAME, 'filters', `${stages} numbers of atoms, one per stage of the '${o.preset}' preset`, o.filters);
+  }
   v.nonNegInt(NAME, 'seed', o.seed);
   v.bool(NAME, 'flip', o.flip);
   if (o.shardSize !== undefined) v.positiveInt(NAME, 'shardSize', o.shardSize);

@@ -79,6 +79,19 @@ describe('sparseland train / eval (command line)', () => {
     assert.match(lines.join('\n'), /--shard-size must be an integer ≥ 1, got '0'/);
     assert.equal(await run(['train', '--preset', 'mnist-csc-ctrl', '--colour']), 2);
     assert.match(lines.join('\n'), /Unknown option '--colour'/);
+    // Values that start with a dash reach the option's own check.
+    assert.equal(await run(['train', '--preset', 'mnist-csc-ctrl', '--batch', '-1']), 2);
+    assert.match(lines.join('\n'), /--batch must be an integer ≥ 1, got '-1'/);
+    assert.equal(await run(['train', '--preset', 'mnist-csc-ctrl', '--lr', '-1e-3']), 2);
+    assert.match(lines.join('\n'), /--lr must be a number ≥ 0, got '-1e-3'/);
+    const none = path.join(dir, 'never');
+    assert.equal(await run(['train', '--preset', 'mnist-csc-ctrl', '--filters', '8,16', '--out', none]), 2);
+    assert.match(lines.join('\n'), /--filters must be 4 numbers of atoms, one per stage of the 'mnist-csc-ctrl' preset, got '8,16'/);
+    assert.equal(await run(['train', '--preset', 'mnist-csc-ctrl', '--resume', '--resume-or-start', '--out', none]), 2);
+    assert.match(lines.join('\n'), /give --resume or --resume-or-start, not both/);
+    assert.equal(await run(['train', '--preset', 'mnist-csc-ctrl', '--resume', '--out', none]), 1);
+    assert.match(lines.join('\n'), /sparseland train: trainCscCtrl: there is no checkpoint to resume in '.*never' \(no latest\.json\)/);
+    assert.ok(!existsSync(none), 'failed starts leave no run folder');
     assert.equal(await run(['eval']), 2);
     assert.match(lines.join('\n'), /'eval' takes 1 argument, got 0/);
     assert.equal(await run(['eval', path.join(dir, 'none')]), 1);

@@ -259,7 +259,7 @@ describe('imageFolder: image folders streamed from a shard cache', () => {
     });
   });
 
-  it('reads sub-folders of a class and follows symbolic links to class folders and images; ignores broken links', async () => {
+  it('reads sub-folders of a class and follows symbolic links to class folders and images; warns of broken links', async () => {
     const root = path.join(base, 'links');
     const elsewhere = path.join(base, 'elsewhere');
     await writeImage(path.join(root, 'train', 'real', 'a.png'), 4, 4, () => [10, 10, 10]);
@@ -269,7 +269,10 @@ describe('imageFolder: image folders streamed from a shard cache', () => {
     await fs.symlink(elsewhere, path.join(root, 'train', 'linked'));
     await fs.symlink(path.join(elsewhere, 'd.png'), path.join(root, 'train', 'real', 'd.png'));
     await fs.symlink(path.join(base, 'no-such-file.png'), path.join(root, 'train', 'real', 'broken.png'));
-    const ds = await imageFolder({root, size: 4, warn: assert.fail});
+    const warnings: string[] = [];
+    const ds = await imageFolder({root, size: 4, warn: (m) => warnings.push(m)});
+    assert.deepEqual(warnings, [`imageFolder: skipped 1 broken symbolic link (the target does not exist) in ` +
+                                `'${path.join(root, 'train')}': real/broken.png → ${path.join(base, 'no-such-file.png')}`]);
     assert.deepEqual(ds.classes, ['linked', 'real']);
     assert.equal(ds.count, 5);   // linked: b, d; real: a, d, sub/c
     const {images, labels} = await ds.take(5);
@@ -277,6 +280,53 @@ describe('imageFolder: image folders streamed from a shard cache', () => {
     const pairs = grey.map((g, i) => `${labels.dataSync()[i]}:${g}`).sort();
     assert.deepEqual(pairs, ['0:20', '0:40', '1:10', '1:30', '1:40']);
     tf.dispose([images, labels]);
+  });
+
+  describe('symbolic link loops', () => {
+    /** `root/train/{cat,dog}/` with one image each. */
+    async function twoClasses(name: string): Promise<string> {
+      const root = path.join(base, name);
+      await writeImage(path.join(root, 'train', 'cat', 'a.png'), 4, 4, () => [10, 10, 10]);
+      await writeImage(path.join(root, 'train', 'dog', 'b.png'), 4, 4, () => [20, 20, 20]);
+      return root;
+    }
+
+    it('a folder linked to its parent: an error naming the link and its target', async () => {
+      const root = await twoClasses('loop-parent');
+      const train = path.join(root, 'train');
+      await fs.symlink('..', path.join(train, 'cat', 'up'));
+      await assert.rejects(imageFolder({root, size: 4, warn: () => undefined}), (e: Error) => {
+        assert.equal(e.message, `imageFolder: the symbolic link '${path.join(train, 'cat', 'up')}' points to '..', ` +
+                                `which leads back to '${train}', a folder that contains the link: a loop; remove or change the link`);
+        return true;
+      });
+      assert.ok(!(await fs.readdir(root)).includes('.sparseland-cache'), 'nothing written');
+    });
+
+    it('two links that lead to each other, and a link to itself', async () => {
+      const root = await twoClasses('loop-pair');
+      const train = path.join(root, 'train');
+      await fs.symlink('../dog', path.join(train, 'cat', 'to-dog'));
+      await fs.symlink('../cat', path.join(train, 'dog', 'to-cat'));
+      // Listing cat: cat/to-dog is dog, whose to-cat is cat again.
+      await assert.rejects(imageFolder({root, size: 4, warn: () => undefined}),
+                           new RegExp(`the symbolic link '${train}/cat/to-dog/to-cat' points to '../cat', ` +
+                                      `which leads back to '${train}/cat', a folder that contains the link: a loop`));
+      await fs.rm(path.join(train, 'dog', 'to-cat'));
+      await fs.rm(path.join(train, 'cat', 'to-dog'));
+      await fs.symlink('self.png', path.join(train, 'dog', 'self.png'));
+      await assert.rejects(imageFolder({root, size: 4, warn: () => undefined}),
+                           new RegExp(`the symbolic link '${train}/dog/self.png' points to 'self.png', which cannot be followed \\(ELOOP`));
+    });
+
+    it('two links to one folder, side by side, are no loop: its images are read twice', async () => {
+      const root = await twoClasses('no-loop');
+      const train = path.join(root, 'train');
+      await fs.symlink('../dog', path.join(train, 'cat', 'one'));
+      await fs.symlink('../dog', path.join(train, 'cat', 'two'));
+      const ds = await imageFolder({root, size: 4, warn: assert.fail});
+      assert.equal(ds.count, 4);   // cat: a, one/b, two/b; dog: b
+    });
   });
 
   describe('the cache follows the folder and survives killed builds', () => {
@@ -397,8 +447,40 @@ describe('imageFolder: image folders streamed from a shard cache', () => {
       await fs.writeFile(path.join(root, 'train', 'b', 'bad.png'), 'not a png');
       const warnings: string[] = [];
       await assert.rejects(imageFolder({root, size: 8, warn: (m) => warnings.push(m)}),
-                           /none of the image files in '.*train' could be decoded/);
+                           /none of the 1 image file in '.*train' could be decoded \(1 failed, named in the warning\); nothing was written/);
       assert.match(warnings.join('\n'), /skipped 2 files that are not images in '.*': b\/bad\.png, b\/readme\.md/);
+    });
+
+    it('a folder where no image decodes writes nothing: no cache folder, no shard, no index', async () => {
+      const root = path.join(base, 'undecodable');
+      for (const name of ['a/1.png', 'a/2.jpg', 'b/3.png']) {
+        await fs.mkdir(path.dirname(path.join(root, 'train', name)), {recursive: true});
+        await fs.writeFile(path.join(root, 'train', name), 'not an image');
+      }
+      const warnings: string[] = [];
+      await assert.rejects(imageFolder({root, size: 8, shardSize: 1, warn: (m) => warnings.push(m)}),
+                           /imageFolder: none of the 3 image files in '.*undecodable.train' could be decoded \(3 failed/);
+      assert.match(warnings.join('\n'), /skipped 3 files that are not images .*: a\/1\.png, a\/2\.jpg, b\/3\.png/);
+      assert.deepEqual((await fs.readdir(root)).sort(), ['train'], 'the default cache folder is not created');
+      // A cache folder that exists already stays as it was.
+      const cacheDir = path.join(base, 'undecodable-cache');
+      await fs.mkdir(cacheDir);
+      await assert.rejects(imageFolder({root, size: 8, shardSize: 1, cacheDir, warn: () => undefined}), /none of the 3/);
+      assert.deepEqual(await fs.readdir(cacheDir), []);
+    });
+
+    it('shards in which nothing decoded are still written when another shard has images', async () => {
+      const root = path.join(base, 'mostly-undecodable');
+      await fs.mkdir(path.join(root, 'train', 'a'), {recursive: true});
+      for (const name of ['1.png', '2.png', '3.png']) await fs.writeFile(path.join(root, 'train', 'a', name), 'not an image');
+      await writeImage(path.join(root, 'train', 'a', '4.png'), 4, 4, () => [1, 2, 3]);
+      const ds = await imageFolder({root, size: 4, shardSize: 1, warn: () => undefined});
+      assert.equal(ds.count, 1);
+      assert.deepEqual((await fs.readdir(ds.cacheDir)).sort(), [...ds.shards.map((s) => s.file), 'index.json'].sort());
+      assert.equal(ds.shards.length, 4);
+      const times = await shardTimes(ds);
+      const again = await imageFolder({root, size: 4, shardSize: 1, warn: () => undefined});
+      assert.deepEqual(await shardTimes(again), times, 'all 4 shards reused');
     });
 
     it('rejects bad options, naming them', async () => {

@@ -1,9 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import {strict as assert} from 'assert';
 import {spawn} from 'child_process';
-import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'fs';
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync,
+        truncateSync, writeFileSync} from 'fs';
 import {tmpdir} from 'os';
 import * as path from 'path';
+import {exportCommand} from '../../src/commands/export';
+import {FileSystemHandler} from '../../src/io/file_system';
 import {expectClose} from '../helpers';
 
 function tempDir(): string {
@@ -97,5 +100,175 @@ describe('file:// saving and loading without tfjs-node', () => {
     } finally {
       rmSync(dir, {recursive: true, force: true});
     }
+  });
+
+  describe('loading checks what model.json names', () => {
+    let dir: string;
+    /** `dir/model/` holds a saved 4 → 3 dense model (12 + 3 floats: 60 bytes of weights). */
+    let modelDir: string;
+    let jsonPath: string;
+    let weightsName: string;
+    let model: tf.Sequential;
+
+    function readJson(): tf.io.ModelJSON {
+      return JSON.parse(readFileSync(jsonPath, 'utf8')) as tf.io.ModelJSON;
+    }
+    function writeJson(json: object): void {
+      writeFileSync(jsonPath, JSON.stringify(json));
+    }
+    /** model.json with its (single) weights path replaced by `name`. */
+    function pointWeightsTo(name: string): void {
+      const json = readJson();
+      json.weightsManifest[0].paths = [name];
+      writeJson(json);
+    }
+
+    beforeEach(async () => {
+      dir = tempDir();
+      modelDir = path.join(dir, 'model');
+      jsonPath = path.join(modelDir, 'model.json');
+      model = tf.sequential({layers: [tf.layers.dense({units: 3, inputShape: [4]})]});
+      await model.save(`file://${modelDir}`);
+      weightsName = readJson().weightsManifest[0].paths[0];
+    });
+    afterEach(() => {
+      model.dispose();
+      rmSync(dir, {recursive: true, force: true});
+    });
+
+    it('rejects weights paths that leave the folder: ../, an absolute path, even to a file of the right size', async () => {
+      copyFileSync(path.join(modelDir, weightsName), path.join(dir, 'outside.bin'));
+      for (const name of ['../outside.bin', '../../../etc/passwd', path.join(dir, 'outside.bin'), 'sub/../../outside.bin']) {
+        pointWeightsTo(name);
+        await assert.rejects(tf.loadLayersModel(`file://${jsonPath}`), (e: Error) => {
+          assert.equal(e.message, `file:// loading: '${jsonPath}' names the weights file '${name}', ` +
+                                  `which is outside its folder '${modelDir}'`);
+          return true;
+        });
+      }
+    });
+
+    it('rejects a weights file that is a symbolic link to a file outside the folder; accepts one to a file inside', async () => {
+      mkdirSync(path.join(modelDir, 'sub'));
+      renameSync(path.join(modelDir, weightsName), path.join(modelDir, 'sub', 'real.bin'));
+      symlinkSync(path.join(modelDir, 'sub', 'real.bin'), path.join(modelDir, weightsName));
+      const loaded = await tf.loadLayersModel(`file://${jsonPath}`);
+      expectClose(loaded.getWeights()[0], model.getWeights()[0], 0);
+      loaded.dispose();
+
+      renameSync(path.join(modelDir, 'sub', 'real.bin'), path.join(dir, 'outside.bin'));
+      rmSync(path.join(modelDir, weightsName));
+      symlinkSync(path.join(dir, 'outside.bin'), path.join(modelDir, weightsName));
+      await assert.rejects(tf.loadLayersModel(`file://${jsonPath}`),
+                           new RegExp(`names the weights file '${weightsName}', which is outside its folder`));
+      // A symbolic link to the whole folder's parent, used as a sub-folder, is outside too.
+      symlinkSync(dir, path.join(modelDir, 'up'));
+      pointWeightsTo('up/outside.bin');
+      await assert.rejects(tf.loadLayersModel(`file://${jsonPath}`), /names the weights file 'up\/outside.bin', which is outside/);
+    });
+
+    it('a weights file shorter or longer than the manifest says names the file and both byte counts', async () => {
+      const file = path.join(modelDir, weightsName);
+      const bytes = readFileSync(file);
+      assert.equal(bytes.length, 60);
+      truncateSync(file, 56);
+      await assert.rejects(tf.loadLayersModel(`file://${jsonPath}`), (e: Error) => {
+        assert.equal(e.message, `file:// loading: the weights of '${jsonPath}' need 60 bytes, ` +
+                                `but its weights file '${weightsName}' holds 56 bytes (too short)`);
+        return true;
+      });
+      writeFileSync(file, Buffer.concat([bytes, Buffer.alloc(4)]));
+      await assert.rejects(tf.loadLayersModel(`file://${jsonPath}`),
+                           new RegExp(`need 60 bytes, but its weights file '${weightsName}' holds 64 bytes \\(too long\\)`));
+      // Two files: the total counts.
+      writeFileSync(file, bytes.subarray(0, 30));
+      writeFileSync(path.join(modelDir, 'rest.bin'), bytes.subarray(30, 58));
+      const json = readJson();
+      json.weightsManifest[0].paths.push('rest.bin');
+      writeJson(json);
+      await assert.rejects(tf.loadLayersModel(`file://${jsonPath}`),
+                           new RegExp(`need 60 bytes, but its weights files '${weightsName}', 'rest.bin' hold 58 bytes \\(too short\\)`));
+      writeFileSync(path.join(modelDir, 'rest.bin'), bytes.subarray(30));
+      const loaded = await tf.loadLayersModel(`file://${jsonPath}`);
+      expectClose(loaded.getWeights()[1], model.getWeights()[1], 0);
+      loaded.dispose();
+    });
+
+    it('quantized weights take their stored bytes: a uint8 kernel (12 bytes) and a float32 bias (12 bytes)', async () => {
+      const json = readJson();
+      json.weightsManifest[0].weights[0].quantization = {dtype: 'uint8', scale: 0.5, min: -1};
+      writeJson(json);
+      const bias = new Float32Array([1, 2, 3]);
+      const q = Buffer.from(Array.from({length: 12}, (_, i) => i));
+      writeFileSync(path.join(modelDir, weightsName), Buffer.concat([q, Buffer.from(bias.buffer)]));
+      const loaded = await tf.loadLayersModel(`file://${jsonPath}`);
+      expectClose(loaded.getWeights()[0], tf.tensor2d(Array.from(q, (b) => b * 0.5 - 1), [4, 3]), 0);
+      expectClose(loaded.getWeights()[1], [1, 2, 3], 0);
+      loaded.dispose();
+      json.weightsManifest[0].weights[0].quantization = {dtype: 'uint16', scale: 0.5, min: -1};
+      writeJson(json);
+      await assert.rejects(tf.loadLayersModel(`file://${jsonPath}`), /need 36 bytes, but .* holds 24 bytes \(too short\)/);
+    });
+
+    it('no weightsManifest (or one listing no weights for a model with weights): an error, unless architectureOnly', async () => {
+      const json = readJson();
+      const {weightsManifest, ...withoutManifest} = json;
+      writeJson(withoutManifest);
+      await assert.rejects(tf.loadLayersModel(`file://${jsonPath}`), (e: Error) => {
+        assert.equal(e.message, `file:// loading: '${jsonPath}' has no weightsManifest, so its model would get random weights; ` +
+                                `to load the architecture alone, use tf.loadLayersModel(new sl.io.FileSystemHandler('${jsonPath}', ` +
+                                '{architectureOnly: true}))');
+        return true;
+      });
+      writeJson({...json, weightsManifest: [{paths: [], weights: []}]});
+      await assert.rejects(tf.loadLayersModel(`file://${jsonPath}`), /2 of 2 weights are not set/);
+
+      for (const manifest of [undefined, weightsManifest]) {
+        writeJson({...json, weightsManifest: manifest});
+        // The weights file need not be there: it is not read.
+        rmSync(path.join(modelDir, weightsName), {force: true});
+        const loaded = await tf.loadLayersModel(new FileSystemHandler(jsonPath, {architectureOnly: true}));
+        assert.deepEqual(loaded.getWeights().map((w) => w.shape), [[4, 3], [3]]);
+        assert.equal((loaded.layers[0].getConfig() as {units: number}).units, 3);
+        loaded.dispose();
+      }
+      assert.throws(() => new FileSystemHandler(jsonPath, {architectureOnly: 'yes' as unknown as boolean}),
+                    /FileSystemHandler: architectureOnly must be true or false, got 'yes'/);
+    });
+
+    it('a model without weights round-trips with its empty manifest', async () => {
+      const weightless = tf.sequential({layers: [tf.layers.activation({activation: 'relu', inputShape: [2]})]});
+      await weightless.save(`file://${path.join(dir, 'weightless')}`);
+      const loaded = await tf.loadLayersModel(`file://${path.join(dir, 'weightless', 'model.json')}`);
+      expectClose(loaded.predict(tf.tensor2d([[-1, 2]])) as tf.Tensor, [[0, 2]], 0);
+    });
+
+    it('a truncated or non-model model.json, and a missing weights file, name the file', async () => {
+      const text = readFileSync(jsonPath, 'utf8');
+      writeFileSync(jsonPath, text.slice(0, text.length / 2));
+      await assert.rejects(tf.loadLayersModel(`file://${jsonPath}`), (e: Error) => {
+        assert.match(e.message, new RegExp(`^file:// loading: '${jsonPath}' is not valid JSON \\(.+\\); ` +
+                                           'it may be truncated or not a model.json$'));
+        return true;
+      });
+      writeFileSync(jsonPath, '[1, 2]');
+      await assert.rejects(tf.loadLayersModel(`file://${jsonPath}`),
+                           new RegExp(`'${jsonPath}' has no modelTopology object; it is not a tfjs model.json`));
+      writeFileSync(jsonPath, text);
+      rmSync(path.join(modelDir, weightsName));
+      await assert.rejects(tf.loadLayersModel(`file://${jsonPath}`),
+                           new RegExp(`cannot read the weights file '${path.join(modelDir, weightsName)}' that '${jsonPath}' names: ENOENT`));
+    });
+
+    it('sparseland export reports a truncated model.json by name', async () => {
+      const text = readFileSync(jsonPath, 'utf8');
+      writeFileSync(jsonPath, text.slice(0, 100));
+      const err: string[] = [];
+      const io = {out: () => undefined, err: (line: string) => err.push(line), usage: assert.fail};
+      const status = await exportCommand([modelDir, path.join(dir, 'model.onnx')], io);
+      assert.equal(status, 1);
+      assert.match(err.join('\n'), new RegExp(`^sparseland export: file:// loading: '${jsonPath}' is not valid JSON`));
+      assert.ok(!existsSync(path.join(dir, 'model.onnx')));
+    });
   });
 });

@@ -3,6 +3,7 @@ import {strict as assert} from 'assert';
 import {mkdtempSync, rmSync} from 'fs';
 import {tmpdir} from 'os';
 import * as path from 'path';
+import {CscStage} from '../../layers/csc_stage';
 import {cscCtrl} from '../../models/csc_ctrl';
 import {ctrlBinary, ctrlMulti, mcr2, sampleConsistency} from '../../src/losses';
 import {loadCheckpoint, saveCheckpoint} from '../../src/train/checkpoint';
@@ -143,6 +144,55 @@ describe('ClosedLoopTrainer', () => {
     });
   }
 
+  it('data and encoder consistency: the encoder step raises T − α·D + γ·C at fixed X̂ and logs each term', () => {
+    const {encoder, decoder} = tiny(16);
+    const [alpha, gamma] = [0.5, 4];
+    const trainer = new ClosedLoopTrainer({encoder, decoder, mode: 'multi', numClasses: 3, learningRate: 2e-3,
+                                           dataWeight: alpha, encoderConsistencyWeight: gamma});
+    const {images, labels} = batch(17);
+    const stages = encoder.layers.filter((l): l is CscStage => l instanceof CscStage);
+    /** Each stage's input and code, and the features, in training mode, layer by layer. */
+    const pass = (x: tf.Tensor) => {
+      const inputs: tf.Tensor4D[] = [];
+      const codes: tf.Tensor[] = [];
+      let h = x;
+      for (const layer of encoder.layers) {
+        const input = h;
+        h = layer.apply(h, {training: true}) as tf.Tensor;
+        if (layer instanceof CscStage) {
+          inputs.push(input as tf.Tensor4D);
+          codes.push(h);
+        }
+      }
+      return {inputs, codes, z: h as tf.Tensor2D};
+    };
+    const statistics = encoder.nonTrainableWeights;
+    const xHat = tf.tidy(() => decoder.apply(pass(images).z, {training: true}) as tf.Tensor4D);
+    const terms = () => tf.tidy(() => {
+      const start = statistics.map((w) => w.read().clone());
+      const real = pass(images);
+      const hat = pass(xHat);
+      const t = ctrlMulti(real.z, hat.z, labels, 3).objective.dataSync()[0];
+      const d = stages.reduce((sum, stage, k) => sum + tf.tidy(() => tf.div(
+        tf.mul(stage.reconstructionError(real.inputs[k], real.codes[k]), 24), tf.sum(tf.square(real.inputs[k])))).dataSync()[0], 0);
+      const c = sampleConsistency(real.codes, hat.codes).consistency.dataSync()[0];
+      statistics.forEach((w, i) => w.write(start[i]));
+      return {t, d, c, loss: t - alpha * d + gamma * c};
+    });
+    const before = terms();
+    const log = trainer.encoderStep(images, labels);
+    assert.deepEqual(Object.keys(log).sort(), ['consistency', 'data', 'deltaRPairs', 'deltaRZ', 'deltaRZHat', 'loss', 'objective']);
+    expectClose([log.objective, log.data, log.consistency, log.loss], [before.t, before.d, before.c, before.loss], 1e-3, 1e-3);
+    assert.ok(before.c > 0.1 && before.d > 0.1, `C ${before.c}, D ${before.d}`);
+    const after = terms();
+    assert.ok(after.loss > before.loss + 1e-3, `T − αD + γC: ${before.loss} → ${after.loss}`);
+    const count = tf.memory().numTensors;
+    trainer.encoderStep(images, labels);
+    assert.equal(tf.memory().numTensors, count);
+    trainer.dispose();
+    tf.dispose([images, xHat]);
+  });
+
   it('encoderSteps 0: a round steps only the decoder, the encoder\'s trainable weights stay as they are', () => {
     const {encoder, decoder} = tiny(14);
     const trainer = new ClosedLoopTrainer({encoder, decoder, encoderSteps: 0, consistencyWeight: 1, learningRate: 1e-2});
@@ -266,6 +316,7 @@ describe('ClosedLoopTrainer', () => {
     expectThrows(make({beta2: 1.5}), /ClosedLoopTrainer: beta2 must be below 1, got 1.5/);
     expectThrows(make({encoderSteps: -1}), /ClosedLoopTrainer: encoderSteps must be a non-negative integer, got -1/);
     expectThrows(make({dataWeight: NaN}), /ClosedLoopTrainer: dataWeight must be a finite number ≥ 0, got NaN/);
+    expectThrows(make({encoderConsistencyWeight: -1}), /ClosedLoopTrainer: encoderConsistencyWeight must be a finite number ≥ 0, got -1/);
     expectThrows(make({consistencyWeight: -2}), /ClosedLoopTrainer: consistencyWeight must be a finite number ≥ 0, got -2/);
     const input = tf.input({shape: [16, 16, 1]});
     const functional = tf.model({inputs: input, outputs: encoder.apply(input) as tf.SymbolicTensor});

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import {strict as assert} from 'assert';
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'fs';
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'fs';
 import {tmpdir} from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
-import {loadCheckpointModels} from '../../src/train/checkpoint';
+import {loadCheckpoint, loadCheckpointModels} from '../../src/train/checkpoint';
 import {CtrlRunOptions, trainCscCtrl} from '../../src/train/ctrl_run';
 import {expectClose} from '../helpers';
 
@@ -38,25 +38,74 @@ describe('trainCscCtrl (a run over MNIST)', () => {
   });
   afterEach(() => rmSync(root, {recursive: true, force: true}));
 
-  it('stopped after 3 rounds and resumed for 2 more, it ends with the weights of 5 uninterrupted rounds', async () => {
-    const straight = await trainCscCtrl(path.join(root, 'a'), TINY, false, {maxRounds: 5});
-    assert.deepEqual(straight.position, {step: 5, epoch: 0, batchInEpoch: 5});
-    assert.equal(straight.finished, false);
-    const steps: number[] = [];
-    const first = await trainCscCtrl(path.join(root, 'b'), TINY, false, {maxRounds: 3});
-    assert.equal(first.position.step, 3);
-    const resumed = await trainCscCtrl(path.join(root, 'b'), {}, true, {
-      maxRounds: 2, onStart: ({position, resumed: r}) => steps.push(position.step, r ? 1 : 0),
-      onRound: (log) => steps.push(log.step),
+  /** Every weight of the latest checkpoint of `dir`, both optimizers' state and Adam's β powers, as host arrays. */
+  async function checkpointState(dir: string): Promise<unknown[]> {
+    const c = await loadCheckpoint(dir);
+    const tensors = [...c.encoder.getWeights(), ...c.decoder.getWeights(),
+                     ...[...c.trainerState.encoderOptimizer, ...c.trainerState.decoderOptimizer].map((w) => w.tensor)];
+    const values = tensors.map((t) => Array.from(t.dataSync()));
+    tf.dispose([...c.trainerState.encoderOptimizer, ...c.trainerState.decoderOptimizer].map((w) => w.tensor));
+    return [c.step, c.epoch, c.batchInEpoch, c.trainerState.betaPowers, ...values];
+  }
+
+  for (const backend of ['wasm', 'cpu']) {
+    it(`stopped after any round and resumed, it ends bitwise equal to an uninterrupted run (${backend})`, async function () {
+      this.timeout(600000);
+      const previous = tf.getBackend();
+      await tf.setBackend(backend);
+      try {
+        const rounds = 5;
+        const options = {...TINY, rounds, checkpointEvery: 3};
+        const straight = await trainCscCtrl(path.join(root, 'a'), options);
+        assert.deepEqual(straight.position, {step: 5, epoch: 0, batchInEpoch: 5});
+        const want = await checkpointState(path.join(root, 'a'));
+        for (let stop = 1; stop < rounds; stop++) {
+          const dir = path.join(root, `b${stop}`);
+          const steps: number[] = [];
+          await trainCscCtrl(dir, options, false, {maxRounds: stop});
+          await trainCscCtrl(dir, {}, true, {onStart: ({position}) => steps.push(position.step), onRound: (log) => steps.push(log.step)});
+          assert.deepEqual(steps, Array.from({length: rounds - stop + 1}, (_, i) => stop + i), `stopped at round ${stop}`);
+          assert.deepEqual(await checkpointState(dir), want, `stopped at round ${stop}`);
+          // One checkpoint is kept: the one latest.json names.
+          assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('ckpt-')), ['ckpt-000005']);
+        }
+      } finally {
+        await tf.setBackend(previous);
+      }
     });
-    assert.deepEqual(steps, [3, 1, 4, 5]);
-    assert.deepEqual(resumed.options, straight.options);
-    const want = await checkpointWeights(path.join(root, 'a'));
-    const got = await checkpointWeights(path.join(root, 'b'));
-    got.forEach((w, i) => expectClose(w, want[i], 1e-6, 1e-5));
-    // Only the latest checkpoint is kept.
-    assert.equal(JSON.parse(readFileSync(path.join(root, 'b', 'latest.json'), 'utf8')).checkpoint, 'ckpt-000005');
-    assert.ok(!existsSync(path.join(root, 'b', 'ckpt-000004')));
+  }
+
+  it('resume is an error without a checkpoint (and creates nothing); \'or-start\' then starts the run', async () => {
+    const dir = path.join(root, 'typo');
+    await assert.rejects(trainCscCtrl(dir, TINY, true),
+                         /trainCscCtrl: there is no checkpoint to resume in '.*typo' \(no latest\.json\)/);
+    assert.ok(!existsSync(dir));
+    const started = await trainCscCtrl(dir, TINY, 'or-start', {maxRounds: 1});
+    assert.equal(started.position.step, 1);
+    const continued = await trainCscCtrl(dir, {}, 'or-start', {maxRounds: 1});
+    assert.equal(continued.position.step, 2);
+    await assert.rejects(trainCscCtrl(dir, TINY, 'yes' as never), /trainCscCtrl: resume must be true, false or 'or-start', got 'yes'/);
+  });
+
+  it('stops at the first non-finite value, naming the round and the weight, and keeps the last good checkpoint', async () => {
+    const dir = path.join(root, 'nan');
+    let decoder: tf.LayersModel | undefined;
+    const run = trainCscCtrl(dir, TINY, false, {
+      onCheckpoint: (_dir, _position, models) => {
+        decoder = models.decoder;
+      },
+      // After round 3 (the checkpoint of round 2 is on disk), one weight of the decoder becomes NaN.
+      onRound: (log) => {
+        if (log.step === 3) decoder!.weights[0].write(tf.fill(decoder!.weights[0].read().shape, NaN));
+      },
+    });
+    await assert.rejects(run, /trainCscCtrl: round 3: the decoder's weight '.*' is not finite; the run stopped, and its checkpoint of round 2 in '.*nan' is the one --resume continues from/);
+    const kept = await loadCheckpointModels(dir);
+    assert.equal(kept.step, 2);
+    assert.ok(kept.decoder.getWeights().every((w) => tf.all(tf.isFinite(w)).dataSync()[0] === 1));
+    // The next round's objective is NaN too: resumed from the checkpoint, the run goes on.
+    const resumed = await trainCscCtrl(dir, {}, true, {maxRounds: 1});
+    assert.equal(resumed.position.step, 3);
   });
 
   it('an abort (Ctrl-C) stops after the current round with a checkpoint', async () => {
@@ -153,5 +202,8 @@ describe('trainCscCtrl (a run over MNIST)', () => {
     await assert.rejects(trainCscCtrl(root, {...TINY, shardSize: 0}), /trainCscCtrl: shardSize must be a positive integer, got 0/);
     await assert.rejects(trainCscCtrl(root, {...TINY, preset: 'svhn' as never}), /trainCscCtrl: preset must be one of/);
     await assert.rejects(trainCscCtrl(root, {...TINY, data: path.join(root, 'nowhere')}), /nowhere/);
+    await assert.rejects(trainCscCtrl(path.join(root, 'f'), {...TINY, filters: [8, 16]}),
+                         /trainCscCtrl: filters must be 4 numbers of atoms, one per stage of the 'mnist' preset, got \[8, 16\]/);
+    assert.ok(!existsSync(path.join(root, 'f')), 'a failed start creates no run folder');
   });
 });
