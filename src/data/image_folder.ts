@@ -26,6 +26,7 @@ const OWNER = 'imageFolder';
 /** Bumped whenever the decoding or the shard format changes, so that old caches are rebuilt. */
 const FORMAT = 1;
 const INDEX = 'index.json';
+const SHARD_NAME = /^shard-[0-9a-f]{16}-\d{5}\.bin$/;
 const IMAGE_EXTENSIONS = new Set(['.jpeg', '.jpg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif']);
 /** Images decoded at once while building a shard. */
 const DECODE_CONCURRENCY = 4;
@@ -256,6 +257,8 @@ async function indexIsCurrent(index: CacheIndex | null, fp: string, cacheDir: st
                               shape: [number, number, number]): Promise<boolean> {
   if (!index || index.format !== FORMAT || index.fingerprint !== fp || !Array.isArray(index.shards)) return false;
   for (const s of index.shards) {
+    // Only the shard names this module writes: an index cannot point outside its folder.
+    if (typeof s.file !== 'string' || !SHARD_NAME.test(s.file)) return false;
     const found = await inspectShard(path.join(cacheDir, s.file), shape);
     if (!found || found.count !== s.count) return false;
   }
@@ -335,7 +338,7 @@ async function build(splitDir: string, cacheDir: string, files: SourceFile[], cl
   for (const [target, parts] of held) await writeFileAtomic(target, parts);
   await writeFileAtomic(path.join(cacheDir, INDEX), JSON.stringify(index, null, 1));
   const current = new Set(shards.map((s) => s.file));
-  await removeStaleTemporaries(cacheDir, (name) => /^shard-.*\.bin$/.test(name) && !current.has(name));
+  await removeStaleTemporaries(cacheDir, (name) => SHARD_NAME.test(name) && !current.has(name));
   return index;
 }
 

@@ -259,6 +259,21 @@ describe('imageFolder: image folders streamed from a shard cache', () => {
     });
   });
 
+  it('an index.json naming a shard outside the cache folder is not read: the cache is rebuilt', async () => {
+    const root = await freshFolder();
+    const {ds} = await open(root);
+    const outside = path.join(base, 'secret.bin');
+    await fs.copyFile(path.join(ds.cacheDir, ds.shards[0].file), outside);
+    const indexFile = path.join(ds.cacheDir, 'index.json');
+    const index = JSON.parse(await fs.readFile(indexFile, 'utf8'));
+    index.shards[0].file = path.relative(ds.cacheDir, outside);
+    await fs.writeFile(indexFile, JSON.stringify(index));
+    const {ds: again, progress} = await open(root);
+    assert.ok(progress.length > 0, 'the index was not trusted: the cache was built again');
+    assert.ok(again.shards.every((s) => !s.file.includes('..')));
+    assert.equal(JSON.parse(await fs.readFile(indexFile, 'utf8')).shards[0].file, ds.shards[0].file);
+  });
+
   it('reads sub-folders of a class and follows symbolic links to class folders and images; warns of broken links', async () => {
     const root = path.join(base, 'links');
     const elsewhere = path.join(base, 'elsewhere');
