@@ -7,16 +7,42 @@ import {normalizeAtoms} from '../src/ops/normalize';
 import {BaseLayerArgs, Initializer, InitializerArg, nhwcShape, serializeInitializer, toInitializer} from '../src/util/layer_args';
 import * as v from '../src/util/validate';
 import {CscStage} from './csc_stage';
+import {registerLayer} from './register';
 
 const NAME = 'cscDecoder';
+
+/** The stages that ties resolve to while {@link loadTiedTo} runs. */
+let resolving: CscStage[] | undefined;
+
+/** The CSC stages of a model, nested models included. */
+function stagesOf(model: tf.LayersModel): CscStage[] {
+  return model.layers.flatMap((layer) => (layer instanceof tf.LayersModel ? stagesOf(layer)
+    : layer instanceof CscStage ? [layer] : []));
+}
+
+/**
+ * Runs `load` (a `tf.loadLayersModel` of a decoder) so that the tied decoders it creates tie
+ * to the stages of `encoder`, whatever else was loaded or created before or since:
+ * `await loadTiedTo(encoder, () => tf.loadLayersModel('file://dec/model.json'))`.
+ */
+export async function loadTiedTo<T>(encoder: tf.LayersModel, load: () => Promise<T>): Promise<T> {
+  const outer = resolving;
+  resolving = stagesOf(encoder);
+  try {
+    return await load();
+  } finally {
+    resolving = outer;
+  }
+}
 
 export interface CscDecoderLayerArgs extends BaseLayerArgs {
   /**
    * The stage whose dictionary this decoder uses (tied): the stage object, or its layer name.
-   * The tie is saved by name; a loaded decoder finds the most recently created stage of that
-   * name, so load (or build) the encoder before the decoder when they are separate models.
+   * The tie is saved as the stage's name and identity (`CscStage.tieId`); a loaded decoder ties
+   * to the stage of that identity: inside {@link loadTiedTo}, the one in the given encoder,
+   * otherwise the newest stage of that identity in the process (load the encoder first).
    */
-  tiedTo?: CscStage | string | {name: string};
+  tiedTo?: CscStage | string | {name: string; id?: string};
   /** Untied: channels of the output image `C_img`. Required unless `tiedTo` is given. */
   filters?: number;
   /** Untied: atom size, a number or `[kh, kw]`. Default 3. */
@@ -47,6 +73,8 @@ export class CscDecoder extends tf.layers.Layer {
   static className = 'CscDecoder';
 
   readonly tiedName: string | undefined;
+  /** The saved tie's stage identity (`CscStage.tieId`), to resolve; absent in ties saved before identities existed. */
+  readonly tiedId: string | undefined;
   readonly filters: number | undefined;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
@@ -72,6 +100,9 @@ export class CscDecoder extends tf.layers.Layer {
       }
       this.stage = tied instanceof CscStage ? tied : undefined;
       this.tiedName = tied instanceof CscStage ? tied.name : byName as string;
+      const id = tied instanceof CscStage ? undefined : (tied as {id?: unknown}).id;
+      if (id !== undefined && typeof id !== 'string') v.reject(NAME, 'tiedTo.id', "a stage's tieId", id);
+      this.tiedId = id as string | undefined;
       this.filters = undefined;
       this.kernelSize = this.stage?.kernelSize ?? [1, 1];
       this.strides = this.stage?.strides ?? [1, 1];
@@ -80,6 +111,7 @@ export class CscDecoder extends tf.layers.Layer {
       this.kernelInitializer = undefined;
     } else {
       this.tiedName = undefined;
+      this.tiedId = undefined;
       this.filters = v.positiveInt(NAME, 'filters', args.filters);
       this.kernelSize = v.pair(NAME, 'kernelSize', args.kernelSize ?? 3);
       this.strides = v.pair(NAME, 'strides', args.strides ?? 1);
@@ -90,13 +122,13 @@ export class CscDecoder extends tf.layers.Layer {
     this.outputSize = args.outputSize === undefined ? undefined : v.pair(NAME, 'outputSize', args.outputSize);
   }
 
-  /** The stage this decoder is tied to (resolved by name on first use after loading). */
+  /** The stage this decoder is tied to (resolved by its saved identity on first use after loading). */
   tiedStage(): CscStage | undefined {
     if (this.tiedName !== undefined && this.stage === undefined) {
-      this.stage = CscStage.find(this.tiedName);
+      this.stage = CscStage.find({name: this.tiedName, id: this.tiedId}, resolving);
       if (this.stage === undefined) {
-        throw new Error(`${NAME}: tiedTo stage '${this.tiedName}' not found: create or load the ` +
-                        'model that holds it before the decoder');
+        throw new Error(`${NAME}: tiedTo stage '${this.tiedName}' not found` +
+                        (resolving ? " in the encoder given to loadTiedTo" : ': create or load the model that holds it before the decoder'));
       }
     }
     return this.stage;
@@ -161,7 +193,9 @@ export class CscDecoder extends tf.layers.Layer {
 
   getConfig(): tf.serialization.ConfigDict {
     // The tie is saved as {name}: tfjs keeps 'name' values verbatim but camel-cases other strings.
-    const own: tf.serialization.ConfigDict = this.tiedName !== undefined ? {tiedTo: {name: this.tiedName}} : {
+    const id = this.stage?.tieId ?? this.tiedId;
+    const tie = {name: this.tiedName!, ...(id !== undefined ? {id} : {})};
+    const own: tf.serialization.ConfigDict = this.tiedName !== undefined ? {tiedTo: tie} : {
       filters: this.filters!, kernelSize: this.kernelSize, strides: this.strides,
       padding: this.padding, normalizeAtoms: this.normalize,
       kernelInitializer: serializeInitializer(this.kernelInitializer!),
@@ -169,7 +203,7 @@ export class CscDecoder extends tf.layers.Layer {
     return {...super.getConfig(), ...own, ...(this.outputSize ? {outputSize: this.outputSize} : {})};
   }
 }
-tf.serialization.registerClass(CscDecoder);
+registerLayer(CscDecoder);
 
 /**
  * The decoder of a convolutional sparse-coding stage: `x̂ = A ⊛ z` with the stage's own

@@ -4,11 +4,13 @@
 import * as tf from '@tensorflow/tfjs';
 import {ConvDictionary, ConvPadding, convOutputSize} from '../src/ops/dictionary';
 import {normalizeAtoms} from '../src/ops/normalize';
-import {powerIteration, powerSteps} from '../src/ops/power_iteration';
-import {withoutGradient} from '../src/ops/stop_gradient';
+import {checkpointed} from '../src/ops/gradient_checkpoint';
+import {fistaMomentum, nextMomentum} from '../src/ops/momentum';
+import {WarmPowerIteration} from '../src/ops/power_iteration';
 import {elasticNetProx} from '../src/ops/thresholds';
 import {BaseLayerArgs, Initializer, InitializerArg, nhwcShape, serializeInitializer, toInitializer} from '../src/util/layer_args';
 import * as v from '../src/util/validate';
+import {registerLayer} from './register';
 
 const NAME = 'cscStage';
 
@@ -69,21 +71,25 @@ export interface CscStageLayerArgs extends BaseLayerArgs {
   dictionary?: tf.Tensor4D;
   /** Initializer of the dictionary when none is given (name, instance or saved form). Default `'glorotNormal'`. */
   kernelInitializer?: InitializerArg;
+  /**
+   * The stage's identity for tied decoders (16 hex digits), saved with it; by default a hash of
+   * its name and initial dictionary, taken when it is built. Only loading sets it.
+   */
+  tieId?: string;
 }
 
 /**
- * `tf.grads(f)(xs)` for use inside a custom gradient function. tfjs 4 keeps one tape per
- * engine, and a gradient computed while another is back-propagated replaces and then clears
- * the outer tape; the outer tape is put back afterwards.
+ * 16 hex digits of a 64-bit FNV-1a hash of the stage's name and initial dictionary: the identity
+ * of a new stage. Stages built alike (same name, same initial weights) get the same identity, so
+ * a run restarted from the same seed saves the same files; any other stage gets another.
  */
-function gradsWithinBackward(f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[]): tf.Tensor[] {
-  const state = (tf.engine() as unknown as {state: {activeTape: unknown}}).state;
-  const outer = state.activeTape;
-  try {
-    return tf.grads(f)(xs);
-  } finally {
-    state.activeTape = outer;
-  }
+function contentId(name: string, kernel: tf.Tensor): string {
+  let h = 0xcbf29ce484222325n;
+  const prime = 0x100000001b3n;
+  const mask = (1n << 64n) - 1n;
+  const bytes = [...new TextEncoder().encode(name), ...new Uint8Array(kernel.dataSync().buffer)];
+  for (const b of bytes) h = ((h ^ BigInt(b)) * prime) & mask;
+  return h.toString(16).padStart(16, '0');
 }
 
 /** Spatial size used for power iteration when the input's size is not known at build time. */
@@ -128,7 +134,7 @@ export class CscStage extends tf.layers.Layer {
 
   private readonly initialDictionary: tf.Tensor4D | undefined;
   private kernels: tf.LayerVariable[] = [];
-  private powerVectors: tf.LayerVariable[] = [];
+  private power: WarmPowerIteration[] = [];
   private lambdaWeight!: tf.LayerVariable;
   private stepWeight: tf.LayerVariable | null = null;
   private lastReconstruction: tf.Scalar | null = null;
@@ -137,15 +143,27 @@ export class CscStage extends tf.layers.Layer {
   /** Channels `C_img` of the input, known once built. */
   inputChannels: number | null = null;
 
-  /** Every stage created in this process by layer name, newest last (resolves saved ties). */
-  private static readonly byName = new Map<string, WeakRef<CscStage>[]>();
+  /**
+   * The identity by which a saved tied decoder finds this stage (undefined until built): a hash
+   * of its name and initial dictionary, saved in the config and restored by loading, so a decoder
+   * ties to the stage it was saved with, not to another model's stage of the same layer name.
+   */
+  tieId: string | undefined;
 
-  /** The most recently created live stage named `name`. */
-  static find(name: string): CscStage | undefined {
-    const list = CscStage.byName.get(name) ?? [];
-    for (let i = list.length - 1; i >= 0; i--) {
-      const stage = list[i].deref();
-      if (stage) return stage;
+  /** Every live stage created in this process, newest last (resolves saved ties). */
+  private static readonly created: WeakRef<CscStage>[] = [];
+
+  /**
+   * The stage a saved tie names: the one with identity `id` (ties saved before identities
+   * existed give none: then the layer name), among `within` when given, else the newest live
+   * stage created in this process.
+   */
+  static find(tie: {name: string; id?: string}, within?: readonly CscStage[]): CscStage | undefined {
+    const matches = (stage: CscStage) => (tie.id !== undefined ? stage.tieId === tie.id : stage.name === tie.name);
+    if (within) return within.find(matches);
+    for (let i = CscStage.created.length - 1; i >= 0; i--) {
+      const stage = CscStage.created[i].deref();
+      if (stage && matches(stage)) return stage;
     }
     return undefined;
   }
@@ -190,8 +208,12 @@ export class CscStage extends tf.layers.Layer {
     this.reconstructionWeight = v.nonNegNumber(NAME, 'reconstructionWeight', args.reconstructionWeight ?? 0);
     this.checkpoint = v.bool(NAME, 'checkpoint', args.checkpoint ?? false);
     this.kernelInitializer = toInitializer(NAME, 'kernelInitializer', args.kernelInitializer ?? 'glorotNormal');
-    const named = (CscStage.byName.get(this.name) ?? []).filter((ref) => ref.deref() !== undefined);
-    CscStage.byName.set(this.name, [...named, new WeakRef(this)]);
+    if (args.tieId !== undefined && (typeof args.tieId !== 'string' || !/^[0-9a-f]{16}$/.test(args.tieId))) {
+      v.reject(NAME, 'tieId', '16 hex digits', args.tieId);
+    }
+    this.tieId = args.tieId;
+    const live = CscStage.created.filter((ref) => ref.deref() !== undefined);
+    CscStage.created.splice(0, CscStage.created.length, ...live, new WeakRef(this));
     if (this.reconstructionWeight > 0) {
       this.addLoss(() => (this.lastReconstruction === null
         ? tf.scalar(0) : tf.mul(this.reconstructionWeight, this.lastReconstruction)) as tf.Scalar);
@@ -218,18 +240,16 @@ export class CscStage extends tf.layers.Layer {
       const kernel = this.addWeight(`kernel${suffix}`, kernelShape, 'float32', this.kernelInitializer);
       if (this.initialDictionary) kernel.write(this.initialDictionary);
       this.kernels.push(kernel);
-      this.powerVectors.push(this.addWeight(`power_vector${suffix}`, [1, ...codeShape], 'float32',
-                                            tf.initializers.randomNormal({seed: 7}), undefined, false));
+      if (i === 0) this.tieId ??= contentId(this.name, kernel.read());
+      this.power.push(new WarmPowerIteration(this.addWeight(`power_vector${suffix}`, [1, ...codeShape], 'float32',
+                                                            tf.initializers.randomNormal({seed: 7}), undefined, false),
+                                             this.powerIterations));
     }
     this.lambdaWeight = this.addWeight('lambda', this.lambdaShape === 'scalar' ? [] : [this.filters!],
                                        'float32', tf.initializers.constant({value: this.lambda}),
                                        undefined, this.trainableLambda, tf.constraints.nonNeg());
     // Converge the power-iteration vectors for the initial dictionaries, then start from them.
-    tf.tidy(() => {
-      this.powerVectors.forEach((u, i) => {
-        u.write(powerIteration(this.operator(i, powerSize as [number, number]), u.read(), 200).vector);
-      });
-    });
+    this.power.forEach((p, i) => tf.tidy(() => p.converge(this.operator(i, powerSize as [number, number]))));
     if (this.step === 'learned') {
       const eta = this.stepSize(0);
       this.stepWeight = this.addWeight('step', [], 'float32', tf.initializers.constant({value: eta.dataSync()[0]}),
@@ -251,23 +271,9 @@ export class CscStage extends tf.layers.Layer {
     return new ConvDictionary(this.dictionary(i), this.strides, this.padding, signalSize);
   }
 
-  /**
-   * `L = ‖A_i‖²` by power iteration from the stored vector (its steps, then the Rayleigh
-   * quotient), read only: inference is deterministic.
-   */
+  /** `L = ‖A_i‖²` from the stored power-iteration vector, read only (see `WarmPowerIteration`). */
   private lipschitz(i: number): tf.Scalar {
-    // Outside differentiation, as the published layer computes L: recorded, the power
-    // iteration would be differentiated (to zero) in every backward pass.
-    return withoutGradient((w) => powerIteration(this.powerOperator(w), this.powerVectors[i].read(),
-                                                 this.powerIterations).value,
-                           this.kernels[this.tied ? 0 : i].read()) as tf.Scalar;
-  }
-
-  /** Advances the stored power-iteration vector of iteration `i` by `powerIterations` steps (training passes). */
-  private advancePower(i: number): void {
-    const u = this.powerVectors[i];
-    u.write(withoutGradient((w) => powerSteps(this.powerOperator(w), u.read(), this.powerIterations),
-                            this.kernels[this.tied ? 0 : i].read()));
+    return this.power[i].estimate((w) => this.powerOperator(w), this.kernels[this.tied ? 0 : i].read());
   }
 
   /** The operator of the kernel `w` on the power iteration's signal size. */
@@ -292,7 +298,9 @@ export class CscStage extends tf.layers.Layer {
     const training = kwargs['training'] === true;
     return tf.tidy(() => {
       // Advance the power iteration once per training pass; the pursuit then reads it.
-      if (training && !this.stepWeight) this.powerVectors.forEach((_, i) => this.advancePower(i));
+      if (training && !this.stepWeight) {
+        this.power.forEach((p, i) => p.advance((w) => this.powerOperator(w), this.kernels[this.tied ? 0 : i].read()));
+      }
       const z = training && this.checkpoint ? this.checkpointed(x) : this.pursue(x);
       if (training && this.reconstructionWeight > 0) {
         this.lastReconstruction?.dispose();
@@ -314,14 +322,14 @@ export class CscStage extends tf.layers.Layer {
     let z = prox(tf.mul(etas[0], op.adjoint(x)), etas[0]);
     let y = z;
     // The initial step is FISTA's first (from z = 0, no momentum): t₁ = (1 + √5)/2.
-    let t = (1 + Math.sqrt(5)) / 2;
+    let t = nextMomentum(1);
     for (let k = 1; k <= this.iterations; k++) {
       if (!this.tied) op = this.operator(k, signalSize);
       const eta = etas[this.tied ? 0 : k];
       const next = prox(tf.sub(y, tf.mul(eta, op.gradF(y, x))), eta);
       if (this.algorithm === 'fista') {
-        const tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
-        y = tf.add(next, tf.mul((t - 1) / tNext, tf.sub(next, z)));
+        const {next: tNext, weight} = fistaMomentum(t);
+        y = tf.add(next, tf.mul(weight, tf.sub(next, z)));
         t = tNext;
       } else {
         y = next;
@@ -332,23 +340,11 @@ export class CscStage extends tf.layers.Layer {
   }
 
   /**
-   * {@link pursue} with gradient checkpointing: the forward pass keeps only its input and
-   * output, and the backward pass runs the iterations again to differentiate them, so a
-   * training step holds one stage's intermediate tensors at a time, not every stage's.
+   * {@link pursue} with gradient checkpointing (`src/ops/gradient_checkpoint.ts`): a training
+   * step holds one stage's intermediate tensors at a time, not every stage's.
    */
   private checkpointed(x: tf.Tensor4D): tf.Tensor {
-    const weights = this.trainableWeights.map((w) => w.read());
-    const run = tf.customGrad(((input: tf.Tensor, ...rest: unknown[]) => {
-      const save = rest[rest.length - 1] as tf.GradSaveFunc;
-      save([input]);
-      return {
-        value: this.pursue(input as tf.Tensor4D),
-        gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) =>
-          gradsWithinBackward((xs: tf.Tensor) => tf.sum(tf.mul(this.pursue(xs as tf.Tensor4D), dy)),
-                              [saved, ...weights]),
-      };
-    }) as Parameters<typeof tf.customGrad>[0]);
-    return run(x, ...weights);
+    return checkpointed((input) => this.pursue(input as tf.Tensor4D), x, this.trainableWeights.map((w) => w.read()));
   }
 
   /** `mean_batch ‖x − A z‖²`, with `A` the last iteration's dictionary. */
@@ -387,10 +383,11 @@ export class CscStage extends tf.layers.Layer {
       reconstructionWeight: this.reconstructionWeight,
       checkpoint: this.checkpoint,
       kernelInitializer: serializeInitializer(this.kernelInitializer),
+      ...(this.tieId !== undefined ? {tieId: this.tieId} : {}),
     };
   }
 }
-tf.serialization.registerClass(CscStage);
+registerLayer(CscStage);
 
 /**
  * A convolutional sparse-coding stage (docs/math.md §3): `iterations` unrolled ISTA/FISTA steps of

@@ -6,6 +6,7 @@ import {ConvDictionary, ConvPadding, convOutputSize} from '../src/ops/dictionary
 import {withoutGradient} from '../src/ops/stop_gradient';
 import * as v from '../src/util/validate';
 import {BaseLayerArgs, Initializer, InitializerArg, nhwcShape, serializeInitializer, toInitializer} from '../src/util/layer_args';
+import {registerLayer} from './register';
 
 const NAME = 'iht';
 
@@ -185,7 +186,7 @@ export class Iht extends tf.layers.Layer {
     };
   }
 }
-tf.serialization.registerClass(Iht);
+registerLayer(Iht);
 
 /**
  * Model-based IHT (docs/math.md §6): `iterations` steps `z ← M(z + Φᵀ(x − Φz), k)` with a

@@ -1,26 +1,18 @@
 /**
- * Factories for every sparseland layer, one per layer as `tf.layers.*` has them. Each line
- * re-exports the factory that sits beside its layer class.
+ * The sparseland layers: for each, its factory (`sl.layers.cscStage({...})`, as
+ * `tf.layers.conv2d({...})`), its class (to subclass or test `instanceof`, as `tf.layers.Layer`)
+ * and its argument types. A layer is its file, which ends with `registerLayer(Cls)`, plus its
+ * one line here.
  */
-export {cscStage} from './csc_stage';
-export {lista} from './lista';
-export {cscDecoder} from './csc_decoder';
-export {layeredThresholding} from './layered_thresholding';
-export {layeredBasisPursuit} from './layered_basis_pursuit';
-export {mlIsta} from './ml_ista';
-export {mlFista} from './ml_fista';
-export {mlLista} from './ml_lista';
-export {iht} from './iht';
-export {unitNormalization} from './unit_normalization';
-export type {CscStageLayerArgs, CscAlgorithm, CscStep, ThresholdShape} from './csc_stage';
-export type {CscDecoderLayerArgs} from './csc_decoder';
-export type {ListaLayerArgs, ListaVariant, SupportSelection} from './lista';
+export {cscStage, CscStage, type CscStageLayerArgs, type CscAlgorithm, type CscStep, type ThresholdShape} from './csc_stage';
+export {cscDecoder, CscDecoder, type CscDecoderLayerArgs} from './csc_decoder';
+export {lista, Lista, type ListaLayerArgs, type ListaVariant, type SupportSelection} from './lista';
+export {layeredThresholding, LayeredThresholding, type LayeredThresholdingLayerArgs} from './layered_thresholding';
+export {layeredBasisPursuit, LayeredBasisPursuit, type LayeredBasisPursuitLayerArgs} from './layered_basis_pursuit';
+export {mlIsta, MlIsta, type MlIstaLayerArgs} from './ml_ista';
+export {mlFista, MlFista, type MlFistaLayerArgs} from './ml_fista';
+export {mlLista, MlLista, type MlListaLayerArgs} from './ml_lista';
+export {iht, Iht, type IhtLayerArgs} from './iht';
+export {unitNormalization, UnitNormalization, type UnitNormalizationLayerArgs} from './unit_normalization';
 export type {MlCscLayerArgs, MlCscWeights} from './ml_csc_common';
-export type {LayeredThresholdingLayerArgs} from './layered_thresholding';
-export type {LayeredBasisPursuitLayerArgs} from './layered_basis_pursuit';
-export type {MlIstaLayerArgs} from './ml_ista';
-export type {MlFistaLayerArgs} from './ml_fista';
-export type {MlListaLayerArgs} from './ml_lista';
-export type {IhtLayerArgs} from './iht';
-export type {UnitNormalizationLayerArgs} from './unit_normalization';
 export type {Initializer, InitializerArg} from '../src/util/layer_args';

@@ -3,8 +3,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as v from '../src/util/validate';
-import {MlCscLayerArgs, MlCscWeights, MultiLayerCsc, nextMomentum, proxGradStep} from './ml_csc_common';
+import {fistaMomentum} from '../src/ops/momentum';
+import {MlCscLayerArgs, MlCscWeights, MultiLayerCsc, proxGradStep} from './ml_csc_common';
 import {Initializer, InitializerArg, serializeInitializer, toInitializer} from '../src/util/layer_args';
+import {registerLayer} from './register';
 
 const NAME = 'layeredBasisPursuit';
 
@@ -64,8 +66,8 @@ export class LayeredBasisPursuit extends MultiLayerCsc {
       for (let k = 0; k < this.iterations; k++) {
         const next = proxGradStep(op, y, signal, w.steps[i], w.biases[i]);
         if (this.fista) {
-          const tNext = nextMomentum(t);
-          y = tf.add(next, tf.mul((t - 1) / tNext, tf.sub(next, z)));
+          const {next: tNext, weight} = fistaMomentum(t);
+          y = tf.add(next, tf.mul(weight, tf.sub(next, z)));
           t = tNext;
         } else {
           y = next;
@@ -82,7 +84,7 @@ export class LayeredBasisPursuit extends MultiLayerCsc {
             stepInitializer: serializeInitializer(this.stepInitializer)};
   }
 }
-tf.serialization.registerClass(LayeredBasisPursuit);
+registerLayer(LayeredBasisPursuit);
 
 /**
  * Layered basis pursuit (docs/math.md §4): each layer's code is the non-negative convolutional LASSO

@@ -3,6 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {MlCscLayerArgs, MlCscWeights, MultiLayerCsc} from './ml_csc_common';
+import {registerLayer} from './register';
 
 /** Arguments of {@link layeredThresholding}: only the shared multi-layer arguments. */
 export type LayeredThresholdingLayerArgs = MlCscLayerArgs;
@@ -28,7 +29,7 @@ export class LayeredThresholding extends MultiLayerCsc {
     return this.thresholding(x, w)[this.depth];
   }
 }
-tf.serialization.registerClass(LayeredThresholding);
+registerLayer(LayeredThresholding);
 
 /**
  * Layered thresholding (docs/math.md §4): `L` convolution + bias + ReLU layers, the CNN forward pass

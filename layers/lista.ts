@@ -11,6 +11,7 @@ import {softThreshold} from '../src/ops/thresholds';
 import {withoutGradient} from '../src/ops/stop_gradient';
 import {BaseLayerArgs} from '../src/util/layer_args';
 import {bool, nonNegNumber, oneOf, positiveInt, positiveNumber, reject} from '../src/util/validate';
+import {registerLayer} from './register';
 
 /** The unrolled algorithm: plain LISTA, LISTA-CP, LISTA-CP with support selection, ALISTA. */
 export type ListaVariant = 'lista' | 'listaCp' | 'listaCpss' | 'alista';
@@ -62,7 +63,7 @@ export interface ListaLayerArgs extends BaseLayerArgs {
   supportSelection?: SupportSelection | [number, number];
 }
 
-const OWNER = 'Lista';
+const OWNER = 'lista';
 
 /**
  * The LISTA family of unrolled sparse coders, one iteration per step `k = 0, …, T−1` from
@@ -253,7 +254,7 @@ export class Lista extends tf.layers.Layer {
     return {...config, ...super.getConfig()};
   }
 }
-tf.serialization.registerClass(Lista);
+registerLayer(Lista);
 
 function supportSchedule(value: unknown): SupportSelection {
   const pair = Array.isArray(value) ? value

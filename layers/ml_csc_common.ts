@@ -68,10 +68,6 @@ export function proxGradStep(op: SynthesisAnalysis, gamma: tf.Tensor, target: tf
   return tf.relu(bias === null ? moved : tf.add(moved, bias));
 }
 
-/** `t_{k+1} = (1 + √(1 + 4t_k²))/2`, the FISTA momentum sequence. */
-export function nextMomentum(t: number): number {
-  return (1 + Math.sqrt(1 + 4 * t * t)) / 2;
-}
 
 /**
  * Base of the multi-layer layers: validates the shared arguments, creates `kernel_i`

@@ -1,8 +1,8 @@
 /**
  * ML-FISTA: unfolded multi-layer FISTA for multi-layer convolutional sparse coding (docs/math.md §4).
  */
-import * as tf from '@tensorflow/tfjs';
 import {MlIsta, MlIstaLayerArgs} from './ml_ista';
+import {registerLayer} from './register';
 
 /** The arguments of {@link MlIsta}; the step sizes `c_i` converge for `c_i ≤ 1/‖D_i‖²`. */
 export type MlFistaLayerArgs = MlIstaLayerArgs;
@@ -28,7 +28,7 @@ export class MlFista extends MlIsta {
     super(args, 'mlFista');
   }
 }
-tf.serialization.registerClass(MlFista);
+registerLayer(MlFista);
 
 /**
  * ML-FISTA (docs/math.md §4): layered thresholding followed by `iterations` unfoldings of

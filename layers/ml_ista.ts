@@ -3,8 +3,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as v from '../src/util/validate';
-import {MlCscLayerArgs, MlCscWeights, MultiLayerCsc, nextMomentum, proxGradStep} from './ml_csc_common';
+import {fistaMomentum} from '../src/ops/momentum';
+import {MlCscLayerArgs, MlCscWeights, MultiLayerCsc, proxGradStep} from './ml_csc_common';
 import {Initializer, InitializerArg, serializeInitializer, toInitializer} from '../src/util/layer_args';
+import {registerLayer} from './register';
 
 const NAME = 'mlIsta';
 
@@ -61,8 +63,8 @@ export class MlIsta extends MultiLayerCsc {
     let previousTop = top;
     let t = 1;
     for (let k = 0; k < this.iterations; k++) {
-      const tNext = nextMomentum(t);
-      const hat = [this.momentum ? tf.add(top, tf.mul((t - 1) / tNext, tf.sub(top, previousTop))) : top];
+      const {next: tNext, weight} = fistaMomentum(t);
+      const hat = [this.momentum ? tf.add(top, tf.mul(weight, tf.sub(top, previousTop))) : top];
       for (let i = this.depth - 1; i > 0; i--) hat.unshift(ops[i].synthesis(hat[0]));
       let previous: tf.Tensor = x;
       for (let i = 0; i < this.depth; i++) {
@@ -80,7 +82,7 @@ export class MlIsta extends MultiLayerCsc {
             stepInitializer: serializeInitializer(this.stepInitializer)};
   }
 }
-tf.serialization.registerClass(MlIsta);
+registerLayer(MlIsta);
 
 /**
  * ML-ISTA (docs/math.md §4): layered thresholding followed by `iterations` unfoldings of multi-layer

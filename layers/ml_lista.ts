@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as v from '../src/util/validate';
 import {MlCscLayerArgs, MlCscWeights, MultiLayerCsc, proxGradStep} from './ml_csc_common';
 import {Initializer, InitializerArg, serializeInitializer, toInitializer} from '../src/util/layer_args';
+import {registerLayer} from './register';
 
 const NAME = 'mlLista';
 
@@ -76,7 +77,7 @@ export class MlLista extends MultiLayerCsc {
             synthesisInitializer: this.synthesisInitializer && serializeInitializer(this.synthesisInitializer)};
   }
 }
-tf.serialization.registerClass(MlLista);
+registerLayer(MlLista);
 
 /**
  * ML-LISTA (docs/math.md §4): layered thresholding followed by `iterations` unfoldings of

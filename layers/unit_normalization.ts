@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {BaseLayerArgs} from '../src/util/layer_args';
 import * as v from '../src/util/validate';
+import {registerLayer} from './register';
 
 const NAME = 'unitNormalization';
 
@@ -56,7 +57,7 @@ export class UnitNormalization extends tf.layers.Layer {
     return {...super.getConfig(), axis: this.axis, epsilon: this.epsilon};
   }
 }
-tf.serialization.registerClass(UnitNormalization);
+registerLayer(UnitNormalization);
 
 /**
  * Scales every feature vector to unit ℓ2 norm along `axis` (default the last).

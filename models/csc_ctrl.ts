@@ -13,6 +13,8 @@ const NAME = 'cscCtrl';
 
 /** The published topologies: 32×32 grey (MNIST), 32×32 colour (CIFAR-10), 64×64 and 128×128 colour (ImageNet subsets). */
 export type CscCtrlPreset = 'mnist' | 'cifar' | 'imagenet64' | 'imagenet128';
+/** The values of {@link CscCtrlArgs.features} (the command line's choices). */
+export const CSC_CTRL_FEATURES = ['sparse', 'linear'] as const;
 
 export interface CscCtrlArgs {
   /** Starting point for every other option. Default `'mnist'`. */

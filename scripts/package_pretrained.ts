@@ -52,7 +52,7 @@ async function run(): Promise<void> {
   const info = {
     description, command, data: checkpoint.options.data, options: checkpoint.options,
     golden: await golden(checkpoint.encoder, checkpoint.decoder, test),
-    rounds: checkpoint.step, epochs: checkpoint.epoch + checkpoint.batchInEpoch / train.batchesPerEpoch(checkpoint.options.batchSize!),
+    rounds: checkpoint.round, epochs: checkpoint.epoch + checkpoint.batchInEpoch / train.batchesPerEpoch(checkpoint.options.batchSize!),
     evaluation: {...evaluation, command: `npx sparseland eval pretrained:${name}`,
                  testImages: test.count, trainImages: train.count},
   };

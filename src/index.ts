@@ -2,7 +2,8 @@
  * sparseland: unrolled sparse-coding networks for TensorFlow.js.
  *
  * `import * as sl from 'sparseland'`, then `await sl.backend.setBackend()` and
- * `sl.layers.cscStage({...})`, as one writes `tf.layers.conv2d({...})`.
+ * `sl.layers.cscStage({...})`, as one writes `tf.layers.conv2d({...})`; the layer classes are
+ * `sl.layers.CscStage` and so on (`sl.layerClasses()` lists them).
  */
 import {registerWasmKernels} from './backend/wasm';
 import {registerFileSystem} from './io/file_system';
@@ -21,5 +22,5 @@ export * as models from '../models';
 export * as onnx from './onnx';
 export * as pretrained from './pretrained';
 export * as train from './train';
-export * from '../layers/classes';
+export {layerClasses} from '../layers/register';
 export {version} from './version';

@@ -7,6 +7,9 @@
  * format) and `info.json` (how it was trained and its evaluation, with the commands).
  */
 import * as tf from '@tensorflow/tfjs';
+// Every sparseland layer class registered, so that the models load.
+import '../layers';
+import {loadTiedTo} from '../layers/csc_decoder';
 import {existsSync, readdirSync, readFileSync} from 'fs';
 import * as path from 'path';
 import {FileSystemHandler} from './io/file_system';
@@ -74,6 +77,6 @@ export async function load(name: string): Promise<PretrainedModel> {
   const dir = path.join(pretrainedDir(), name);
   const info = readInfo(path.join(dir, 'info.json'));
   const encoder = await tf.loadLayersModel(new FileSystemHandler(path.join(dir, 'encoder', 'model.json')));
-  const decoder = await tf.loadLayersModel(new FileSystemHandler(path.join(dir, 'decoder', 'model.json')));
+  const decoder = await loadTiedTo(encoder, () => tf.loadLayersModel(new FileSystemHandler(path.join(dir, 'decoder', 'model.json'))));
   return {encoder, decoder, info};
 }

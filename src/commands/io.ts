@@ -1,47 +1,96 @@
-import {parseArgs} from 'util';
+/**
+ * The command line's commands on commander: what a command is ({@link CommandSpec}: its
+ * arguments, its table of flags and what it runs), and the program that parses a command line,
+ * writes to a {@link CommandIo} instead of the process's streams, and returns the exit status
+ * (0 done, 1 failed, 2 a usage error) instead of exiting.
+ */
+import {Command, CommanderError} from 'commander';
+import {addFlags, FlagTable, readFlags, usageLine} from './options';
 
-/** What a subcommand of the command line writes to, and how it reports a usage error. */
+/** Where a command writes. */
 export interface CommandIo {
   out: (line: string) => void;
   err: (line: string) => void;
-  /** Prints `problem` and the usage to `err`; returns the exit status 2. */
-  usage: (problem: string) => number;
   /** Where progress bars are drawn (the terminal's stderr when run as a command); none if absent. */
   progress?: NodeJS.WriteStream;
 }
 
-/** Parses a comma-separated list of positive integers (`--filters 32,64,128`), or returns an error message. */
-export function positiveIntList(name: string, value: string): number[] | string {
-  const list = value.split(',').map((s) => Number(s.trim()));
-  return list.length > 0 && list.every((n) => Number.isInteger(n) && n > 0)
-    ? list : `--${name} must be comma-separated positive integers, got '${value}'`;
+/** The exit status of a usage error: an unknown command or flag, a bad value, a missing argument. */
+export const USAGE_ERROR = 2;
+
+/** What a command's `run` gets besides its arguments and flags. */
+export interface RunContext {
+  io: CommandIo;
+  /** Aborted on Ctrl-C. */
+  signal?: AbortSignal;
+  /** Reports a usage error that the flags' own checks cannot see (a combination of flags): status 2. */
+  usage: (message: string) => never;
 }
 
-/** Parses a number option within bounds, or returns an error message. */
-export function numberOption(name: string, value: string, integer: boolean, min: number): number | string {
-  const n = Number(value);
-  return value.trim() !== '' && Number.isFinite(n) && (!integer || Number.isInteger(n)) && n >= min
-    ? n : `--${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got '${value}'`;
+/** A command of the command line. */
+export interface CommandSpec<T> {
+  name: string;
+  /** Its line in `sparseland --help`. */
+  summary: string;
+  /** What `sparseland NAME --help` says above the arguments and flags. */
+  description: string;
+  /** Its positional arguments: `[name, description]`, with `<name>` required. */
+  arguments: [string, string][];
+  flags: FlagTable<T>;
+  /** Runs the command with its arguments and the flags given; resolves to 0 when done, 1 when it failed. */
+  run: (args: string[], values: Partial<T>, context: RunContext) => Promise<number>;
 }
 
-type OptionSpecs = Record<string, {type: 'string' | 'boolean'}>;
+/** The root command: writes to `io`, throws instead of exiting, and suggests the nearest command or flag to a typo. */
+export function createProgram(name: string, io: CommandIo): Command {
+  const line = (write: (line: string) => void) => (text: string) => write(text.replace(/\n$/, ''));
+  return new Command(name)
+    .exitOverride()
+    .configureOutput({writeOut: line(io.out), writeErr: line(io.err)})
+    .showSuggestionAfterError(true)
+    .showHelpAfterError(`(${name} --help lists the commands)`);
+}
+
+/** Adds the command `spec` to `program`; when it runs, `done` receives its exit status. */
+function addCommand<T>(program: Command, spec: CommandSpec<T>, context: Omit<RunContext, 'usage'>,
+                       done: (status: number) => void): void {
+  // program.command() copies the program's output, exit and suggestion settings to the command.
+  const command = program.command(spec.name)
+    .usage(usageLine(spec.flags, spec.arguments.map(([name]) => name)))
+    .summary(spec.summary)
+    .description(spec.description)
+    .showHelpAfterError(`(${program.name()} ${spec.name} --help lists its arguments and flags)`);
+  for (const [name, description] of spec.arguments) command.argument(name, description);
+  addFlags(command, spec.flags);
+  command.action(async () => {
+    const usage = (message: string): never => command.error(`error: ${message}`, {exitCode: USAGE_ERROR, code: 'sparseland.usage'});
+    done(await spec.run(command.processedArgs as string[], readFlags(command, spec.flags), {...context, usage}));
+  });
+}
 
 /**
- * `util.parseArgs` in strict mode, where a value that starts with a dash (`--batch -1`, `--lr -1e-3`)
- * is read as the value of the option before it instead of as an unknown short option, so that
- * the option's own check can name the flag, the value and what is allowed.
+ * Adds `specs` to `program` and runs the command line `argv` (without `node` and the script);
+ * resolves to the exit status: 0 done (and `--help`, `--version`), 1 failed, 2 a usage error.
  */
-export function parseCommandLine<O extends OptionSpecs>(args: string[], options: O, allowPositionals: boolean) {
-  const joined: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const name = args[i].startsWith('--') ? args[i].slice(2) : undefined;
-    const next = args[i + 1];
-    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-[\d.]/.test(next)) {
-      joined.push(`${args[i]}=${next}`);
-      i++;
-    } else {
-      joined.push(args[i]);
-    }
+export async function runCommands(program: Command, specs: CommandSpec<any>[], argv: string[], io: CommandIo,
+                                  signal?: AbortSignal): Promise<number> {
+  let status = 0;
+  for (const spec of specs) addCommand(program, spec, {io, signal}, (s) => status = s);
+  if (argv.length === 0) {
+    io.err('error: no command given');
+    program.outputHelp({error: true});
+    return USAGE_ERROR;
   }
-  return parseArgs({args: joined, options, strict: true, allowPositionals});
+  try {
+    await program.parseAsync(argv, {from: 'user'});
+    return status;
+  } catch (e) {
+    if (!(e instanceof CommanderError)) {
+      io.err(`${program.name()}: ${(e as Error).message}`);
+      return 1;
+    }
+    // Help asked for (`--help`, `help [command]`) and the version are not errors; every other is one of usage.
+    const done = ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(e.code);
+    return done ? 0 : USAGE_ERROR;
+  }
 }

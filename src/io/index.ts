@@ -5,3 +5,4 @@ export type {ImageGridOptions} from './image_grid';
 export {readJsonLines} from './json_lines';
 export {lineChartPng, writeLineChart} from './line_chart';
 export type {ChartOptions, ChartPanel, ChartSeries} from './line_chart';
+export {loadTiedTo} from '../../layers/csc_decoder';

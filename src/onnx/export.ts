@@ -11,11 +11,7 @@ import {version} from '../version';
 import {GraphBuilder, Layout, Value} from './graph';
 import {encodeModel, valueInfo} from './proto';
 import {converterFor, OnnxExportError, unsupported} from './registry';
-import './converters/core';
-import './converters/conv';
-import './converters/sparseland';
-import './converters/ml_csc';
-import './converters/iht';
+import './converters';
 
 /** The ONNX operator set the exporter writes. */
 export const OPSET = 17;
@@ -77,10 +73,9 @@ export function exportModelToBytes(model: tf.LayersModel, options: ExportOptions
 
   const pending: {layer: tf.layers.Layer, node: InboundNode}[] = [];
   for (const layer of model.layers) {
-    const className = layer.getClassName();
-    if (className === 'InputLayer') continue;
+    if (layer.getClassName() === 'InputLayer') continue;
     if (layer instanceof tf.LayersModel) unsupported(layer, 'nested models are not supported: export a flat model');
-    if (!converterFor(className)) unsupported(layer, 'this layer class has no ONNX converter');
+    if (!converterFor(layer)) unsupported(layer, 'this layer class has no ONNX converter');
     for (const node of (layer as unknown as {inboundNodes: InboundNode[]}).inboundNodes) pending.push({layer, node});
   }
   // Convert each call once its inputs are known (model.layers is in topological order; the loop
@@ -92,9 +87,9 @@ export function exportModelToBytes(model: tf.LayersModel, options: ExportOptions
       const {layer, node} = call;
       if (node.outputTensors.every((t) => values.has(t.id))) continue;
       if (!node.inputTensors.every((t) => values.has(t.id))) continue;
-      const converter = converterFor(layer.getClassName())!;
-      const outputs = converter({
-        graph: g, layer,
+      const converter = converterFor(layer)!;
+      const outputs = converter(layer, {
+        graph: g,
         inputs: node.inputTensors.map((t) => values.get(t.id)!),
         outputShapes: shapeList(node.outputShapes, node.outputTensors.length),
       });

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {DictionaryOperator} from './dictionary';
+import {withoutGradient} from './stop_gradient';
 
 export interface PowerIterationResult {
   /** The estimate of `‖A‖₂²`, a scalar. */
@@ -38,4 +39,36 @@ export function powerIteration(op: DictionaryOperator, start: tf.Tensor,
   const vector = powerSteps(op, start, iterations);
   const value = tf.tidy(() => tf.sum(tf.square(op.synthesis(vector))) as tf.Scalar);
   return {value, vector};
+}
+
+/**
+ * The warm-started power iteration of a layer: its vector is a non-trainable weight of the
+ * layer (saved with it), `estimate` reads `L` from it without changing it (inference is
+ * deterministic), and `advance` moves it by `steps` steps (once per training pass). Both run
+ * outside differentiation, as the published layers compute `L`: recorded, the iteration would
+ * be differentiated (to zero) in every backward pass.
+ */
+export class WarmPowerIteration {
+  /**
+   * @param vector the stored unit vector (code-shaped, batch axis 1)
+   * @param steps power-iteration steps per estimate and per advance
+   */
+  constructor(readonly vector: tf.LayerVariable, readonly steps: number) {}
+
+  /** `L ≈ ‖A u‖²` after `steps` steps from the stored vector, `A = operator(kernel)`. */
+  estimate(operator: (kernel: tf.Tensor) => DictionaryOperator, kernel: tf.Tensor): tf.Scalar {
+    return withoutGradient((w) => powerIteration(operator(w), this.vector.read(), this.steps).value, kernel) as tf.Scalar;
+  }
+
+  /** Advances the stored vector by `steps` steps for `A = operator(kernel)`. */
+  advance(operator: (kernel: tf.Tensor) => DictionaryOperator, kernel: tf.Tensor): void {
+    this.vector.write(withoutGradient((w) => powerSteps(operator(w), this.vector.read(), this.steps), kernel));
+  }
+
+  /** Converges the stored vector for `op` (at build time, before training warm-starts from it). */
+  converge(op: DictionaryOperator, iterations = 200): void {
+    tf.tidy(() => {
+      this.vector.write(powerIteration(op, this.vector.read(), iterations).vector);
+    });
+  }
 }

@@ -10,6 +10,7 @@
  * These are the baselines that unrolled layers are tested and benchmarked against.
  */
 import * as tf from '@tensorflow/tfjs';
+import {fistaMomentum} from './momentum';
 import {DictionaryOperator} from './dictionary';
 import {elasticNetProx} from './thresholds';
 
@@ -44,8 +45,8 @@ export function ista(op: DictionaryOperator, x: tf.Tensor, options: SolverOption
     const [zNext, yNext] = tf.tidy(() => {
       const next = elasticNetProx(tf.sub(y, tf.mul(eta, op.gradF(y, x))), lambdaStep, muStep, nonNeg);
       if (!fista) return [next, next.clone()];
-      const tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
-      const momentum = tf.add(next, tf.mul((t - 1) / tNext, tf.sub(next, z)));
+      const {next: tNext, weight} = fistaMomentum(t);
+      const momentum = tf.add(next, tf.mul(weight, tf.sub(next, z)));
       t = tNext;
       return [next, momentum];
     });

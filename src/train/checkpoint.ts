@@ -19,6 +19,9 @@
  * checkpoint named by `latest.json`.
  */
 import * as tf from '@tensorflow/tfjs';
+// Every sparseland layer class registered, so that any checkpoint's models load.
+import '../../layers';
+import {loadTiedTo} from '../../layers/csc_decoder';
 import {existsSync, promises as fs} from 'fs';
 import * as path from 'path';
 import {removeStaleTemporaries, syncDirectory, temporaryName, writeFileAtomic} from '../io/atomic_write';
@@ -28,7 +31,7 @@ import {ClosedLoopTrainer, TrainerState} from './closed_loop';
 /** Where a run is in its data and what it was started with. */
 export interface RunPosition {
   /** Rounds completed. */
-  step: number;
+  round: number;
   /** The epoch the next batch belongs to. */
   epoch: number;
   /** Batches of that epoch already used. */
@@ -45,6 +48,11 @@ export interface CheckpointModels<Options> extends RunPosition {
 export interface CheckpointContents<Options> extends CheckpointModels<Options> {
   /** Both optimizers' state, for {@link ClosedLoopTrainer.setState}. */
   trainerState: TrainerState;
+}
+
+/** The rounds completed of a state file (named `step` in checkpoints written before `round`). */
+function roundOf(state: RunPosition & {step?: number}): number {
+  return state.round ?? state.step!;
 }
 
 interface StateFile<Options> extends RunPosition {
@@ -64,7 +72,7 @@ export async function saveCheckpoint<Options>(dir: string, trainer: ClosedLoopTr
   registerFileSystem();
   await fs.mkdir(dir, {recursive: true});
   await sweepCheckpoints(dir);
-  const base = `ckpt-${String(position.step).padStart(6, '0')}`;
+  const base = `ckpt-${String(position.round).padStart(6, '0')}`;
   let name = base;
   for (let n = 1; existsSync(path.join(dir, name)); n++) name = `${base}.${n}`;
   const building = temporaryName(path.join(dir, name));
@@ -148,8 +156,8 @@ async function latest<Options>(dir: string): Promise<{source: string; state: Sta
 async function loadModels<Options>(source: string, state: StateFile<Options>): Promise<CheckpointModels<Options>> {
   registerFileSystem();
   const encoder = await tf.loadLayersModel(`file://${path.join(source, 'encoder', 'model.json')}`);
-  const decoder = await tf.loadLayersModel(`file://${path.join(source, 'decoder', 'model.json')}`);
-  return {encoder, decoder, options: state.options, step: state.step, epoch: state.epoch,
+  const decoder = await loadTiedTo(encoder, () => tf.loadLayersModel(`file://${path.join(source, 'decoder', 'model.json')}`));
+  return {encoder, decoder, options: state.options, round: roundOf(state), epoch: state.epoch,
           batchInEpoch: state.batchInEpoch};
 }
 
@@ -181,7 +189,7 @@ export async function loadCheckpoint<Options>(dir: string): Promise<CheckpointCo
   return {
     ...models,
     trainerState: {
-      step: state.step,
+      round: roundOf(state),
       encoderOptimizer: decode(0, split, state.optimizerSpecs.encoder),
       decoderOptimizer: decode(split, bytes.byteLength, state.optimizerSpecs.decoder),
       ...(state.betaPowers ? {betaPowers: state.betaPowers} : {}),

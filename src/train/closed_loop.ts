@@ -13,14 +13,20 @@ const NAME = 'ClosedLoopTrainer';
 
 /** `'binary'`: `T = ΔR(Z, Ẑ)`, no labels; `'multi'`: `T = ΔR(Z) + ΔR(Ẑ) + Σ_j ΔR(Z_j, Ẑ_j)` with class labels. */
 export type CtrlMode = 'binary' | 'multi';
-/** Learning-rate schedule over the run: constant, or cosine decay to zero at `totalSteps`. */
+/** The values of {@link CtrlMode} (the command line's choices). */
+export const CTRL_MODES = ['binary', 'multi'] as const;
+/** Learning-rate schedule over the run: constant, or cosine decay to zero at `totalRounds`. */
 export type LearningRateSchedule = 'constant' | 'cosine';
+/** The values of {@link LearningRateSchedule} (the command line's choices). */
+export const LEARNING_RATE_SCHEDULES = ['constant', 'cosine'] as const;
 /**
  * Which training-mode passes move the encoder's batch-normalisation statistics (what it
  * normalises with at inference): `'real'`, only the passes over the data `X`; `'all'`, also the
  * passes over the decoded `X̂`, as the published code does.
  */
 export type MovingStatistics = 'real' | 'all';
+/** The values of {@link MovingStatistics} (the command line's choices). */
+export const MOVING_STATISTICS = ['real', 'all'] as const;
 
 export interface ClosedLoopArgs {
   encoder: tf.LayersModel;
@@ -73,7 +79,7 @@ export interface ClosedLoopArgs {
   /** Default `'constant'`. */
   schedule?: LearningRateSchedule;
   /** Length of the run in rounds, for the cosine schedule. */
-  totalSteps?: number;
+  totalRounds?: number;
   /**
    * Encode `X` and `X̂` in one batch, so that the encoder's batch normalisation normalises both
    * with the same statistics and cannot hide how the two distributions differ. The published code
@@ -93,7 +99,7 @@ export interface ClosedLoopArgs {
 /** The values of one round: the encoder's last step and the decoder's step. */
 export interface RoundLog {
   /** Rounds completed, this one included. */
-  step: number;
+  round: number;
   learningRate: number;
   /** The objective and its terms at the encoder's last step (the encoder maximises `objective`). */
   encoder: Record<string, number>;
@@ -106,7 +112,8 @@ export interface RoundLog {
 
 /** What a checkpoint stores besides the two models: the round count and both optimizers' state. */
 export interface TrainerState {
-  step: number;
+  /** Rounds completed. */
+  round: number;
   encoderOptimizer: Array<{name: string; tensor: tf.Tensor}>;
   decoderOptimizer: Array<{name: string; tensor: tf.Tensor}>;
   /**
@@ -169,12 +176,12 @@ export class ClosedLoopTrainer {
   readonly dataWeight: number;
   readonly encoderConsistencyWeight: number;
   readonly schedule: LearningRateSchedule;
-  readonly totalSteps: number;
+  readonly totalRounds: number;
   readonly sharedStatistics: boolean;
   readonly warmupRounds: number;
   readonly movingStatistics: MovingStatistics;
   /** Rounds completed. */
-  step = 0;
+  round = 0;
   private readonly encoderOptimizer: tf.AdamOptimizer;
   private readonly decoderOptimizer: tf.AdamOptimizer;
   private readonly encoderWeights: tf.LayerVariable[];
@@ -210,7 +217,7 @@ export class ClosedLoopTrainer {
                this.encoder.getClassName());
     }
     this.schedule = v.oneOf(NAME, 'schedule', args.schedule ?? 'constant', ['constant', 'cosine'] as const);
-    this.totalSteps = this.schedule === 'cosine' ? v.positiveInt(NAME, 'totalSteps', args.totalSteps) : 0;
+    this.totalRounds = this.schedule === 'cosine' ? v.positiveInt(NAME, 'totalRounds', args.totalRounds) : 0;
     this.sharedStatistics = v.bool(NAME, 'sharedStatistics', args.sharedStatistics ?? false);
     this.warmupRounds = v.nonNegInt(NAME, 'warmupRounds', args.warmupRounds ?? 0);
     if (this.warmupRounds > 0 && this.mode !== 'multi') {
@@ -235,15 +242,15 @@ export class ClosedLoopTrainer {
     return this.consistencyWeight > 0 || this.dataWeight > 0 || this.encoderConsistencyWeight > 0;
   }
 
-  /** The encoder's learning rate in round `step` (0-based) under the schedule. */
-  learningRateAt(step: number): number {
-    return this.learningRate * this.scheduleFactor(step);
+  /** The encoder's learning rate in round `round` (0-based) under the schedule. */
+  learningRateAt(round: number): number {
+    return this.learningRate * this.scheduleFactor(round);
   }
 
-  /** The factor of the schedule in round `step`: 1, or the cosine decay `½(1 + cos(π·step/totalSteps))`. */
-  private scheduleFactor(step: number): number {
+  /** The factor of the schedule in round `round`: 1, or the cosine decay `½(1 + cos(π·round/totalRounds))`. */
+  private scheduleFactor(round: number): number {
     if (this.schedule === 'constant') return 1;
-    return 0.5 * (1 + Math.cos(Math.PI * Math.min(step, this.totalSteps) / this.totalSteps));
+    return 0.5 * (1 + Math.cos(Math.PI * Math.min(round, this.totalRounds) / this.totalRounds));
   }
 
   /**
@@ -251,20 +258,20 @@ export class ClosedLoopTrainer {
    * `warmupRounds` rounds one {@link warmupStep} instead.
    */
   trainRound(images: tf.Tensor4D, labels?: tf.Tensor1D | ArrayLike<number>): RoundLog {
-    const factor = this.scheduleFactor(this.step);
+    const factor = this.scheduleFactor(this.round);
     const learningRate = this.learningRate * factor;
     (this.encoderOptimizer as unknown as {learningRate: number}).learningRate = learningRate;
     (this.decoderOptimizer as unknown as {learningRate: number}).learningRate = this.decoderLearningRate * factor;
     let encoder: Record<string, number> = {};
     let decoder: Record<string, number> = {};
-    if (this.step < this.warmupRounds) {
+    if (this.round < this.warmupRounds) {
       encoder = this.warmupStep(images, labels);
     } else {
       for (let s = 0; s < this.encoderSteps; s++) encoder = this.encoderStep(images, labels);
       decoder = this.decoderStep(images, labels);
     }
-    this.step++;
-    return {step: this.step, learningRate, encoder, decoder};
+    this.round++;
+    return {round: this.round, learningRate, encoder, decoder};
   }
 
   /**
@@ -436,7 +443,7 @@ export class ClosedLoopTrainer {
    */
   async getState(): Promise<TrainerState> {
     return {
-      step: this.step,
+      round: this.round,
       encoderOptimizer: await this.encoderOptimizer.getWeights(),
       decoderOptimizer: await this.decoderOptimizer.getWeights(),
       betaPowers: {encoder: readPowers(this.encoderOptimizer), decoder: readPowers(this.decoderOptimizer)},
@@ -448,7 +455,7 @@ export class ClosedLoopTrainer {
    * restored separately, by loading them).
    */
   async setState(state: TrainerState): Promise<void> {
-    this.step = v.nonNegInt(NAME, 'state.step', state.step);
+    this.round = v.nonNegInt(NAME, 'state.round', state.round);
     await this.encoderOptimizer.setWeights(state.encoderOptimizer);
     await this.decoderOptimizer.setWeights(state.decoderOptimizer);
     tf.dispose([...state.encoderOptimizer, ...state.decoderOptimizer].map((w) => w.tensor));

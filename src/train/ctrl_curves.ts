@@ -21,7 +21,8 @@ export const CURVE_POINTS = 500;
 
 /** A line of `eval.jsonl`: the held-out reconstruction quality at a checkpoint. */
 export interface EvalLine {
-  step: number;
+  /** Rounds completed at the checkpoint. */
+  round: number;
   /** Mean PSNR (dB) of the reconstructions of the first {@link CURVE_IMAGES} test images. */
   psnr: number;
   /** Their mean SSIM. */
@@ -29,13 +30,17 @@ export interface EvalLine {
 }
 
 /**
- * The last line of each step, in step order: a run resumed from a checkpoint repeats the rounds
- * that a killed call had logged after it, and the repeat is what the run kept.
+ * The last line of each round, in round order: a run resumed from a checkpoint repeats the rounds
+ * that a killed call had logged after it, and the repeat is what the run kept. Lines written
+ * before the field was named `round` have `step`.
  */
-function lastPerStep<T extends {step: number}>(lines: T[]): T[] {
-  const byStep = new Map<number, T>();
-  for (const line of lines) if (typeof line?.step === 'number') byStep.set(line.step, line);
-  return [...byStep.values()].sort((a, b) => a.step - b.step);
+function lastPerRound<T extends {round: number}>(lines: T[]): T[] {
+  const byRound = new Map<number, T>();
+  for (const line of lines) {
+    const round = line?.round ?? (line as {step?: unknown})?.step;
+    if (typeof round === 'number') byRound.set(round, {...line, round});
+  }
+  return [...byRound.values()].sort((a, b) => a.round - b.round);
 }
 
 /**
@@ -49,7 +54,7 @@ function curve(name: string, points: [number, number][]): ChartSeries {
   for (let start = 0; start < points.length; start += group) {
     const part = points.slice(start, start + group);
     const finite = part.map(([, value]) => value).filter(Number.isFinite);
-    x.push(part.reduce((sum, [step]) => sum + step, 0) / part.length);
+    x.push(part.reduce((sum, [round]) => sum + round, 0) / part.length);
     y.push(finite.length > 0 ? finite.reduce((a, b) => a + b, 0) / finite.length : NaN);
   }
   return {name, x, y};
@@ -61,7 +66,7 @@ function curve(name: string, points: [number, number][]): ChartSeries {
  * the learning rate, and the held-out PSNR and SSIM when `evals` has any.
  */
 export function curvePanels(log: RoundLog[], evals: EvalLine[]): ChartPanel[] {
-  const rounds = lastPerStep(log);
+  const rounds = lastPerRound(log);
   const terms = [...new Set(rounds.flatMap((r) => [...Object.keys(r.encoder ?? {}), ...Object.keys(r.decoder ?? {})]))];
   // JSON writes a non-finite value as null: it becomes NaN again, a gap in the curve.
   const value = (x: unknown) => (typeof x === 'number' ? x : NaN);
@@ -69,16 +74,16 @@ export function curvePanels(log: RoundLog[], evals: EvalLine[]): ChartPanel[] {
     title: term,
     series: (['encoder', 'decoder'] as const)
       .map((who) => curve(who, rounds.filter((r) => r[who] !== undefined && term in r[who])
-        .map((r) => [r.step, value(r[who][term])])))
+        .map((r) => [r.round, value(r[who][term])])))
       .filter((s) => s.x.length > 0),
   }));
   if (rounds.length > 0) {
-    panels.push({title: 'learning rate', series: [curve('learning rate', rounds.map((r) => [r.step, value(r.learningRate)]))]});
+    panels.push({title: 'learning rate', series: [curve('learning rate', rounds.map((r) => [r.round, value(r.learningRate)]))]});
   }
-  const checkpoints = lastPerStep(evals);
+  const checkpoints = lastPerRound(evals);
   if (checkpoints.length > 0) {
     const quality = (key: 'psnr' | 'ssim') =>
-      curve(`first ${CURVE_IMAGES} test images`, checkpoints.map((e) => [e.step, value(e[key])]));
+      curve(`first ${CURVE_IMAGES} test images`, checkpoints.map((e) => [e.round, value(e[key])]));
     panels.push({title: 'held-out reconstruction PSNR', yLabel: 'dB', series: [quality('psnr')]},
                 {title: 'held-out reconstruction SSIM', series: [quality('ssim')]});
   }
@@ -98,7 +103,7 @@ export async function writeCurves(dir: string): Promise<string | null> {
 /**
  * A `trainCscCtrl` checkpoint hook for the run directory `dir`: it measures the reconstruction
  * quality of the first {@link CURVE_IMAGES} test images of the run's data (inference mode),
- * appends `{step, psnr, ssim, time}` to `dir/eval.jsonl`, and redraws `dir/curves.png`. A picture
+ * appends `{round, psnr, ssim, time}` to `dir/eval.jsonl`, and redraws `dir/curves.png`. A picture
  * that cannot be drawn is reported to `warn`; training goes on.
  */
 export function curvesAtCheckpoints(dir: string, warn: (message: string) => void = console.warn):
@@ -109,7 +114,7 @@ export function curvesAtCheckpoints(dir: string, warn: (message: string) => void
     test ??= await openDataset(options.data, h, 'test', {warn, cacheDir: options.cacheDir, shardSize: options.shardSize});
     const {psnr, ssim} = await reconstructionQuality(encoder, decoder, test, {images: Math.min(CURVE_IMAGES, test.count)});
     appendFileSync(path.join(dir, 'eval.jsonl'),
-                   JSON.stringify({step: position.step, psnr, ssim, time: new Date().toISOString()}) + '\n');
+                   JSON.stringify({round: position.round, psnr, ssim, time: new Date().toISOString()}) + '\n');
     try {
       await writeCurves(dir);
     } catch (e) {

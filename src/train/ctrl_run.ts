@@ -98,7 +98,7 @@ export const CTRL_RUN_DEFAULTS: Required<Omit<CtrlRunOptions, OptionalRunOption>
 };
 
 export interface CtrlRunHooks {
-  /** Called once the run knows its size (resumed runs start at `position.step`). */
+  /** Called once the run knows its size (resumed runs start at `position.round`). */
   onStart?: (info: {totalRounds: number; roundsPerEpoch: number; position: RunPosition; resumed: boolean;
                      dataset: ImageDataset}) => void;
   /** Called after every round. */
@@ -170,7 +170,7 @@ export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume:
   if (resume !== true && resume !== false && resume !== 'or-start') v.reject(NAME, 'resume', "true, false or 'or-start'", resume);
   let encoder: tf.LayersModel;
   let decoder: tf.LayersModel;
-  let position: RunPosition = {step: 0, epoch: 0, batchInEpoch: 0};
+  let position: RunPosition = {round: 0, epoch: 0, batchInEpoch: 0};
   let run: CtrlRunResult['options'];
   let restored: Awaited<ReturnType<typeof loadCheckpoint<CtrlRunResult['options']>>> | undefined;
   if (resume === true && !hasCheckpoint(dir)) {
@@ -181,7 +181,7 @@ export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume:
   if (resumed) {
     restored = await loadCheckpoint<CtrlRunResult['options']>(dir);
     ({encoder, decoder} = restored);
-    position = {step: restored.step, epoch: restored.epoch, batchInEpoch: restored.batchInEpoch};
+    position = {round: restored.round, epoch: restored.epoch, batchInEpoch: restored.batchInEpoch};
     // A resumed run keeps its options; only its length may change.
     run = {...restored.options, epochs: options.epochs ?? restored.options.epochs};
     // A new length in epochs replaces one in rounds.
@@ -212,7 +212,7 @@ export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume:
     encoder, decoder, mode: run.mode, numClasses: dataset.classes.length, epsilonSquared: run.epsilonSquared,
     learningRate: run.learningRate, decoderLearningRate: run.decoderLearningRate, encoderSteps: run.encoderSteps,
     consistencyWeight: run.consistencyWeight, dataWeight: run.dataWeight,
-    encoderConsistencyWeight: run.encoderConsistencyWeight, schedule: run.schedule, totalSteps: totalRounds,
+    encoderConsistencyWeight: run.encoderConsistencyWeight, schedule: run.schedule, totalRounds,
     sharedStatistics: run.sharedStatistics, warmupRounds: run.warmupRounds, movingStatistics: run.movingStatistics,
   });
   if (restored) await trainer.setState(restored.trainerState);
@@ -221,42 +221,42 @@ export async function trainCscCtrl(dir: string, options: CtrlRunOptions, resume:
   // What writes killed in an earlier call left.
   await sweepCheckpoints(dir);
   for (const folder of [path.join(dir, 'encoder'), path.join(dir, 'decoder')]) await removeStaleTemporaries(folder);
-  let saved = resumed ? position.step : undefined;
+  let saved = resumed ? position.round : undefined;
   const checkpoint = async () => {
     const written = await saveCheckpoint(dir, trainer, position, run);
-    saved = position.step;
+    saved = position.round;
     await hooks.onCheckpoint?.(written, position, {encoder, decoder, options: run});
   };
   let roundsThisCall = 0;
   let stopped = false;
   try {
-    while (position.step < totalRounds && !stopped) {
+    while (position.round < totalRounds && !stopped) {
       const batches = dataset.batches({batchSize: run.batchSize, epoch: position.epoch, startBatch: position.batchInEpoch,
                                        seed: run.seed, flip: run.flip});
       for await (const batch of batches) {
         const log = trainer.trainRound(batch.images, batch.labels);
         tf.dispose([batch.images, batch.labels]);
         position = position.batchInEpoch + 1 === roundsPerEpoch
-          ? {step: trainer.step, epoch: position.epoch + 1, batchInEpoch: 0}
-          : {step: trainer.step, epoch: position.epoch, batchInEpoch: position.batchInEpoch + 1};
+          ? {round: trainer.round, epoch: position.epoch + 1, batchInEpoch: 0}
+          : {round: trainer.round, epoch: position.epoch, batchInEpoch: position.batchInEpoch + 1};
         roundsThisCall++;
         hooks.onRound?.(log, position);
         const bad = nonFiniteTerm(log) ?? nonFiniteWeight({encoder, decoder});
         if (bad !== undefined) {
-          throw new Error(`${NAME}: round ${log.step}: ${bad}; the run stopped, and ` +
+          throw new Error(`${NAME}: round ${log.round}: ${bad}; the run stopped, and ` +
                           (saved === undefined ? 'it has no checkpoint'
                             : `its checkpoint of round ${saved} in '${dir}' is the one --resume continues from`));
         }
         // A round is synchronous: let timers (the progress bar) and signal handlers (Ctrl-C) run.
         await new Promise((resolve) => setImmediate(resolve));
         stopped = hooks.signal?.aborted === true || (hooks.maxRounds !== undefined && roundsThisCall >= hooks.maxRounds);
-        if (stopped || position.step % run.checkpointEvery === 0) await checkpoint();
-        if (stopped || position.batchInEpoch === 0 || position.step >= totalRounds) break;
+        if (stopped || position.round % run.checkpointEvery === 0) await checkpoint();
+        if (stopped || position.batchInEpoch === 0 || position.round >= totalRounds) break;
       }
     }
-    const finished = position.step >= totalRounds;
+    const finished = position.round >= totalRounds;
     if (finished) {
-      if (saved !== position.step) await checkpoint();
+      if (saved !== position.round) await checkpoint();
       await encoder.save(`file://${path.join(dir, 'encoder')}`);
       await decoder.save(`file://${path.join(dir, 'decoder')}`);
       await writeFileAtomic(path.join(dir, 'run.json'), JSON.stringify({...run, ...position}, null, 1));

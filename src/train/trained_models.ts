@@ -4,6 +4,9 @@
  * a run started with `init` takes its weights.
  */
 import * as tf from '@tensorflow/tfjs';
+// Every sparseland layer class registered, so that any checkpoint's models load.
+import '../../layers';
+import {loadTiedTo} from '../../layers/csc_decoder';
 import {existsSync, readFileSync} from 'fs';
 import * as path from 'path';
 import {load} from '../pretrained';
@@ -33,7 +36,7 @@ export async function loadTrainedModels(source: string): Promise<TrainedModels> 
   const {data, cacheDir, shardSize}: Recorded = existsSync(meta) ? JSON.parse(readFileSync(meta, 'utf8')) as Recorded : {};
   if (existsSync(path.join(source, 'encoder', 'model.json')) && existsSync(path.join(source, 'decoder', 'model.json'))) {
     const encoder = await tf.loadLayersModel(`file://${path.resolve(source, 'encoder', 'model.json')}`);
-    const decoder = await tf.loadLayersModel(`file://${path.resolve(source, 'decoder', 'model.json')}`);
+    const decoder = await loadTiedTo(encoder, () => tf.loadLayersModel(`file://${path.resolve(source, 'decoder', 'model.json')}`));
     return {encoder, decoder, data, cacheDir, shardSize};
   }
   if (hasCheckpoint(source)) {

@@ -42,18 +42,17 @@ describe('sparseland sample (command line)', () => {
   it('reports usage errors with status 2 and failures with status 1', async () => {
     const out = ['--out', path.join(dir, 'x.png')];
     assert.equal(await run(['sample', '--per-class', '2', ...out]), 2);
-    assert.match(lines.join('\n'), /'sample' takes 1 argument, got 0/);
+    assert.match(lines.join('\n'), /error: missing required argument 'run'/);
     assert.equal(await run(['sample', 'pretrained:mnist-csc-ctrl', ...out]), 2);
-    assert.match(lines.join('\n'), /'sample' needs --per-class N/);
+    assert.match(lines.join('\n'), /error: required option '--per-class <n>' not specified/);
     assert.equal(await run(['sample', 'pretrained:mnist-csc-ctrl', '--per-class', '2']), 2);
-    assert.match(lines.join('\n'), /'sample' needs --out FILE\.png/);
+    assert.match(lines.join('\n'), /error: required option '--out <file\.png>' not specified/);
     assert.equal(await run(['sample', 'pretrained:mnist-csc-ctrl', '--per-class', '0', ...out]), 2);
-    assert.match(lines.join('\n'), /--per-class must be an integer ≥ 1, got '0'/);
+    assert.match(lines.join('\n'), /option '--per-class <n>' argument '0' is invalid\. Expected an integer ≥ 1\./);
     assert.equal(await run(['sample', 'pretrained:mnist-csc-ctrl', '--per-class', '2', '--seed=-1', ...out]), 2);
-    assert.match(lines.join('\n'), /--seed must be an integer ≥ 0, got '-1'/);
+    assert.match(lines.join('\n'), /option '--seed <n>' argument '-1' is invalid\. Expected an integer ≥ 0\./);
     assert.equal(await run(['sample', 'pretrained:mnist-csc-ctrl', '--per-class', '2', '--colour', ...out]), 2);
-    assert.match(lines.join('\n'), /Unknown option '--colour'/);
-    assert.match(lines.join('\n'), /sparseland sample <run dir \| pretrained:NAME> --per-class N --out FILE\.png/);
+    assert.match(lines.join('\n'), /error: unknown option '--colour'\n\(sparseland sample --help lists its arguments and flags\)/);
     assert.equal(await run(['sample', model, '--per-class', '2', '--components', '6', '--train-images', '300', ...out]), 1);
     assert.match(lines.join('\n'), /sparseland sample: sampleCscCtrl: components must be below the feature dimension 6, got 6/);
     assert.equal(await run(['sample', path.join(dir, 'none'), '--per-class', '2', ...out]), 1);

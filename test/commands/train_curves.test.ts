@@ -26,7 +26,7 @@ describe('sparseland train: curves.png and eval.jsonl', () => {
     assert.match(lines.join('\n'), /wrote .*curves\.png \(the objective's terms/);
     // Checkpoints at rounds 2 and 4, then 5 where the resumed call stopped.
     const evals = readFileSync(path.join(out, 'eval.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(evals.map((e) => e.step), [2, 4, 5]);
+    assert.deepEqual(evals.map((e) => e.round), [2, 4, 5]);
     for (const e of evals) assert.ok(Number.isFinite(e.psnr) && e.ssim <= 1, JSON.stringify(e));
     const meta = await sharp(readFileSync(path.join(out, 'curves.png'))).metadata();
     assert.equal(meta.format, 'png');

@@ -16,9 +16,9 @@ function rounds(dir: string): number {
   return existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l.trim() !== '').length : 0;
 }
 
-async function weights(dir: string): Promise<{step: number; values: tf.Tensor[]}> {
+async function weights(dir: string): Promise<{round: number; values: tf.Tensor[]}> {
   const c = await loadCheckpointModels(dir);
-  return {step: c.step, values: [...c.encoder.getWeights(), ...c.decoder.getWeights()]};
+  return {round: c.round, values: [...c.encoder.getWeights(), ...c.decoder.getWeights()]};
 }
 
 describe('sparseland train killed with SIGKILL', () => {
@@ -50,7 +50,7 @@ describe('sparseland train killed with SIGKILL', () => {
         else reject(new Error(`the run ended by itself (status ${code}) before it was killed`));
       });
     });
-    const {step} = await weights(killed);
+    const {round: step} = await weights(killed);
     assert.ok(step >= 2 && step % 2 === 0 && step < 6, `checkpoint at round ${step}`);
     const resumed = spawnSync(process.execPath, [CLI, ...ARGS, '--out', killed, '--resume', '--max-rounds', String(6 - step)],
                               {env: ENV, encoding: 'utf8'});
@@ -58,7 +58,7 @@ describe('sparseland train killed with SIGKILL', () => {
     assert.match(resumed.stdout, new RegExp(`resuming .* round ${step} of 281`));
     const want = await weights(straight);
     const got = await weights(killed);
-    assert.deepEqual([got.step, want.step], [6, 6]);
+    assert.deepEqual([got.round, want.round], [6, 6]);
     // Bit for bit: the optimizers' state, Adam's β powers included, is restored exactly.
     got.values.forEach((w, i) => assert.deepEqual(w.dataSync(), want.values[i].dataSync(), `weight ${i}`));
   });

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import {strict as assert} from 'assert';
-import {mkdtempSync, rmSync} from 'fs';
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'fs';
 import {tmpdir} from 'os';
 import * as path from 'path';
-import {CscDecoder, cscDecoder} from '../../layers/csc_decoder';
+import {CscDecoder, cscDecoder, loadTiedTo} from '../../layers/csc_decoder';
 import {CscStage, cscStage} from '../../layers/csc_stage';
 import {expectClose, expectGradientMatchesFiniteDifference, expectNoLeak, expectSaveLoadRoundTrip,
         expectThrows, maxAbsDiff} from '../helpers';
@@ -70,6 +70,48 @@ describe('cscDecoder', () => {
       assert.equal((dec2.layers[0] as CscDecoder).tiedStage(), stage2);
       const z = tf.randomNormal([1, 6, 6, 3]);
       expectClose(dec2.predict(z) as tf.Tensor, decoder.predict(z) as tf.Tensor, 1e-6);
+    } finally {
+      rmSync(dir, {recursive: true, force: true});
+    }
+  });
+
+  it('tied: a loaded decoder ties to the stage it was saved with, not to another of the same name', async () => {
+    const make = (seed: number) => {
+      const input = tf.input({shape: [6, 6, 1]});
+      const stage = cscStage({filters: 3, name: 'same_name_stage', kernelInitializer: tf.initializers.glorotNormal({seed})});
+      const encoder = tf.model({inputs: input, outputs: stage.apply(input) as tf.SymbolicTensor});
+      const decoder = tf.sequential({layers: [cscDecoder({tiedTo: stage, inputShape: [6, 6, 3]})]});
+      return {stage, encoder, decoder};
+    };
+    const a = make(1);
+    const b = make(2);
+    assert.notEqual(a.stage.tieId, b.stage.tieId);
+    const dir = mkdtempSync(path.join(tmpdir(), 'sparseland-'));
+    try {
+      for (const [name, m] of Object.entries({a, b})) {
+        await m.encoder.save(`file://${dir}/${name}-enc`);
+        await m.decoder.save(`file://${dir}/${name}-dec`);
+      }
+      const encA = await tf.loadLayersModel(`file://${dir}/a-enc/model.json`);
+      const encB = await tf.loadLayersModel(`file://${dir}/b-enc/model.json`);   // newer, same layer name
+      const decA = await tf.loadLayersModel(`file://${dir}/a-dec/model.json`);
+      assert.equal((decA.layers[0] as CscDecoder).tiedStage(), encA.layers[1]);
+      // Two copies of one encoder: loadTiedTo picks the copy.
+      const encA2 = await tf.loadLayersModel(`file://${dir}/a-enc/model.json`);
+      const decOnFirst = await loadTiedTo(encA, () => tf.loadLayersModel(`file://${dir}/a-dec/model.json`));
+      assert.equal((decOnFirst.layers[0] as CscDecoder).tiedStage(), encA.layers[1]);
+      assert.notEqual(encA2.layers[1], encA.layers[1]);
+      await assert.rejects(loadTiedTo(encB, () => tf.loadLayersModel(`file://${dir}/a-dec/model.json`)),
+                           /tiedTo stage 'same_name_stage' not found in the encoder given to loadTiedTo/);
+      // A tie saved before identities existed ({name} alone) resolves by name, newest first.
+      const json = JSON.parse(readFileSync(`${dir}/a-dec/model.json`, 'utf8'));
+      const layer = json.modelTopology.config.layers.find((l: {class_name: string}) => /CscDecoder$/.test(l.class_name));
+      assert.equal(layer.config.tied_to.id, a.stage.tieId);
+      delete layer.config.tied_to.id;
+      writeFileSync(`${dir}/a-dec/model.json`, JSON.stringify(json));
+      const old = await tf.loadLayersModel(`file://${dir}/a-dec/model.json`);
+      assert.equal((old.layers[0] as CscDecoder).tiedStage(), encA2.layers[1]);
+      expectThrows(() => cscStage({filters: 2, tieId: 'not-hex'}), /cscStage: tieId must be 16 hex digits, got 'not-hex'/);
     } finally {
       rmSync(dir, {recursive: true, force: true});
     }

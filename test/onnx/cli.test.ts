@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {strict as assert} from 'assert';
 import {spawnSync} from 'child_process';
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'fs';
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'fs';
 import * as ort from 'onnxruntime-node';
 import {tmpdir} from 'os';
 import * as path from 'path';
@@ -54,16 +54,21 @@ describe('sparseland export (command line)', () => {
     assert.ok(want.every((v, i) => Math.abs(v - (got.data as Float32Array)[i]) <= 1e-4), 'outputs differ');
     await session.release();
     assert.equal(await main(['export', path.join(dir, 'model'), out, '--layout', 'nwhc'], collect, collect), 2);
-    assert.match(lines.join('\n'), /--layout must be nhwc or nchw, got 'nwhc'/);
+    assert.match(lines.join('\n'), /option '--layout <layout>' argument 'nwhc' is invalid\. Allowed choices are nhwc, nchw\./);
   });
 
   it('reports usage errors with status 2', async () => {
     assert.equal(await main([], collect, collect), 2);
-    assert.match(lines.join('\n'), /no command given\nusage: sparseland export/);
+    assert.match(lines.join('\n'), /error: no command given\nUsage: sparseland \[options\] \[command\]/);
     assert.equal(await main(['convert', 'a', 'b.onnx'], collect, collect), 2);
-    assert.match(lines.join('\n'), /unknown command 'convert'/);
+    assert.match(lines.join('\n'), /error: unknown command 'convert'/);
     assert.equal(await main(['export', dir], collect, collect), 2);
-    assert.match(lines.join('\n'), /'export' takes 2 arguments, got 1/);
+    assert.match(lines.join('\n'), /error: missing required argument 'out\.onnx'/);
+    assert.equal(await main(['export', dir, path.join(dir, 'x.onnx'), 'y.onnx'], collect, collect), 2);
+    assert.match(lines.join('\n'), /error: too many arguments for 'export'\. Expected 2 arguments but got 3\./);
+    writeFileSync(path.join(dir, 'm.json'), '{}');
+    assert.equal(await main(['export', path.join(dir, 'm.json'), path.join(dir, 'x.txt')], collect, collect), 2);
+    assert.match(lines.join('\n'), /error: the output file should end in \.onnx, got '.*x\.txt'/);
     assert.equal(await main(['export', dir, path.join(dir, 'x.onnx')], collect, collect), 2);
     assert.match(lines.join('\n'), /no model found at '.*model\.json'/);
     assert.ok(!existsSync(path.join(dir, 'x.onnx')));
@@ -75,6 +80,8 @@ describe('sparseland export (command line)', () => {
     const script = path.join(__dirname, '..', '..', 'src', compiled ? 'cli.js' : 'cli.ts');
     const run = spawnSync(process.execPath, [...(compiled ? [] : ['--require', 'tsx/cjs']), script], {encoding: 'utf8'});
     assert.equal(run.status, 2, run.stderr);
-    assert.match(run.stderr, /usage: sparseland export <model dir \| model\.json> <out\.onnx>/);
+    assert.match(run.stderr, /^error: no command given\nUsage: sparseland \[options\] \[command\]/);
+    assert.match(run.stderr, /^  export \[options\] <model> <out\.onnx> /m);
+    assert.equal(run.stdout, '');
   });
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {strict as assert} from 'assert';
-import {mkdtempSync, rmSync} from 'fs';
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'fs';
 import {tmpdir} from 'os';
 import * as path from 'path';
 import {CscStage} from '../../layers/csc_stage';
@@ -77,7 +77,7 @@ describe('ClosedLoopTrainer', () => {
     const count = tf.memory().numTensors;
     const log = trainer.trainRound(images, labels);
     assert.equal(tf.memory().numTensors, count);
-    assert.equal(log.step, 2);
+    assert.equal(log.round, 2);
     assert.deepEqual(Object.keys(log.encoder).sort(), ['deltaRPairs', 'deltaRZ', 'deltaRZHat', 'objective']);
     assert.deepEqual(Object.keys(log.decoder).sort(), ['deltaRPairs', 'deltaRZ', 'deltaRZHat', 'objective']);
     expectClose(log.encoder.objective, log.encoder.deltaRZ + log.encoder.deltaRZHat + log.encoder.deltaRPairs, 1e-3);
@@ -265,7 +265,7 @@ describe('ClosedLoopTrainer', () => {
 
   it('cosine schedule: η at rounds 0, T/2 and T is η₀, η₀/2 and 0', () => {
     const {encoder, decoder} = tiny();
-    const trainer = new ClosedLoopTrainer({encoder, decoder, learningRate: 1e-3, schedule: 'cosine', totalSteps: 10});
+    const trainer = new ClosedLoopTrainer({encoder, decoder, learningRate: 1e-3, schedule: 'cosine', totalRounds: 10});
     expectClose([trainer.learningRateAt(0), trainer.learningRateAt(5), trainer.learningRateAt(10)], [1e-3, 5e-4, 0], 1e-12);
     trainer.dispose();
   });
@@ -281,15 +281,22 @@ describe('ClosedLoopTrainer', () => {
       const first = tiny(4);
       const b1 = new ClosedLoopTrainer({...first, mode: 'multi', numClasses: 3, learningRate: 1e-3});
       for (const b of batches.slice(0, 2)) b1.trainRound(b.images, b.labels);
-      await saveCheckpoint(dir, b1, {step: 2, epoch: 0, batchInEpoch: 2}, {note: 'x'});
+      await saveCheckpoint(dir, b1, {round: 2, epoch: 0, batchInEpoch: 2}, {note: 'x'});
       b1.dispose();
       const restored = await loadCheckpoint<{note: string}>(dir);
-      assert.deepEqual([restored.step, restored.epoch, restored.batchInEpoch, restored.options.note], [2, 0, 2, 'x']);
+      assert.deepEqual([restored.round, restored.epoch, restored.batchInEpoch, restored.options.note], [2, 0, 2, 'x']);
+      // A checkpoint written when the round count was named 'step' loads with the same round.
+      const {checkpoint} = JSON.parse(readFileSync(path.join(dir, 'latest.json'), 'utf8'));
+      const stateFile = path.join(dir, checkpoint, 'state.json');
+      writeFileSync(stateFile, readFileSync(stateFile, 'utf8').replace('"round"', '"step"'));
+      const old = await loadCheckpoint<{note: string}>(dir);
+      assert.deepEqual([old.round, old.trainerState.round], [2, 2]);
+      tf.dispose([...old.trainerState.encoderOptimizer, ...old.trainerState.decoderOptimizer].map((w) => w.tensor));
       const b2 = new ClosedLoopTrainer({encoder: restored.encoder, decoder: restored.decoder, mode: 'multi',
                                         numClasses: 3, learningRate: 1e-3});
       await b2.setState(restored.trainerState);
       for (const b of batches.slice(2)) b2.trainRound(b.images, b.labels);
-      assert.equal(b2.step, 4);
+      assert.equal(b2.round, 4);
       const want = [...straight.encoder.getWeights(), ...straight.decoder.getWeights()];
       const got = [...restored.encoder.getWeights(), ...restored.decoder.getWeights()];
       assert.equal(got.length, want.length);
@@ -323,7 +330,7 @@ describe('ClosedLoopTrainer', () => {
     expectThrows(make({encoder: functional, consistencyWeight: 1}),
                  /ClosedLoopTrainer: encoder must be a tf.Sequential \(the consistency and the data terms read its stages in order\), got 'Model'/);
     expectThrows(make({schedule: 'step'}), /ClosedLoopTrainer: schedule must be one of 'constant', 'cosine', got 'step'/);
-    expectThrows(make({schedule: 'cosine'}), /ClosedLoopTrainer: totalSteps must be a positive integer, got undefined/);
+    expectThrows(make({schedule: 'cosine'}), /ClosedLoopTrainer: totalRounds must be a positive integer, got undefined/);
     expectThrows(make({sharedStatistics: 'yes'}), /ClosedLoopTrainer: sharedStatistics must be true or false, got 'yes'/);
     expectThrows(make({mode: 'multi', numClasses: 3, warmupRounds: -1}), /ClosedLoopTrainer: warmupRounds must be a non-negative integer, got -1/);
     expectThrows(make({warmupRounds: 5}), /ClosedLoopTrainer: warmupRounds must be 0 in 'binary' mode \(the warm-up maximises ΔR\(Z\) with the labels\), got 5/);

@@ -33,12 +33,12 @@ describe('ClosedLoopTrainer: memory over many rounds', () => {
           const log = trainer.trainRound(images, labels);
           assert.ok(Number.isFinite(log.encoder.objective) && Number.isFinite(log.decoder.objective));
           if (round % 10 === 0) {
-            await saveCheckpoint(dir, trainer, {step: trainer.step, epoch: 0, batchInEpoch: round}, {mode});
+            await saveCheckpoint(dir, trainer, {round: trainer.round, epoch: 0, batchInEpoch: round}, {mode});
           }
           counts.push(tf.memory().numTensors);
         }
         assert.deepEqual(counts, counts.map(() => after), 'tensors alive after each round');
-        assert.equal(trainer.step, ROUNDS + 1);
+        assert.equal(trainer.round, ROUNDS + 1);
       } finally {
         trainer.dispose();
         images.dispose();

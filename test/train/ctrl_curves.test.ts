@@ -9,21 +9,21 @@ import {mnistDataset} from '../../src/data/mnist_dataset';
 import {psnr, ssim} from '../../src/metrics';
 import {RoundLog} from '../../src/train/closed_loop';
 import {readJsonLines} from '../../src/io/json_lines';
-import {CURVE_POINTS, curvePanels, writeCurves} from '../../src/train/ctrl_curves';
+import {CURVE_POINTS, curvePanels, EvalLine, writeCurves} from '../../src/train/ctrl_curves';
 import {reconstructionQuality} from '../../src/train/ctrl_eval';
 import {expectClose} from '../helpers';
 
 /** Two warm-up rounds (encoder terms only), then two rounds of the game. */
 const LOG: RoundLog[] = [
-  {step: 1, learningRate: 1e-3, encoder: {objective: 5, rZ: 7, rcZ: 2}, decoder: {}},
-  {step: 2, learningRate: 1e-3, encoder: {objective: 6, rZ: 8, rcZ: 2}, decoder: {}},
-  {step: 3, learningRate: 5e-4, encoder: {objective: 1, rZ: 9, deltaRZZHat: 3}, decoder: {objective: 2, rZ: 9, deltaRZZHat: 4}},
-  {step: 4, learningRate: 2e-4, encoder: {objective: 1.5, rZ: 9.5, deltaRZZHat: 3.5}, decoder: {objective: 1, rZ: 9.5, deltaRZZHat: 2}},
+  {round: 1, learningRate: 1e-3, encoder: {objective: 5, rZ: 7, rcZ: 2}, decoder: {}},
+  {round: 2, learningRate: 1e-3, encoder: {objective: 6, rZ: 8, rcZ: 2}, decoder: {}},
+  {round: 3, learningRate: 5e-4, encoder: {objective: 1, rZ: 9, deltaRZZHat: 3}, decoder: {objective: 2, rZ: 9, deltaRZZHat: 4}},
+  {round: 4, learningRate: 2e-4, encoder: {objective: 1.5, rZ: 9.5, deltaRZZHat: 3.5}, decoder: {objective: 1, rZ: 9.5, deltaRZZHat: 2}},
 ];
 
 describe('training curves (ctrl_curves)', () => {
   it('has a panel per term with the encoder and decoder as series, the learning rate, PSNR and SSIM', () => {
-    const panels = curvePanels(LOG, [{step: 2, psnr: 8, ssim: 0.1}, {step: 4, psnr: 9, ssim: 0.2}]);
+    const panels = curvePanels(LOG, [{round: 2, psnr: 8, ssim: 0.1}, {round: 4, psnr: 9, ssim: 0.2}]);
     assert.deepEqual(panels.map((p) => p.title), ['objective', 'rZ', 'rcZ', 'deltaRZZHat', 'learning rate',
                                                   'held-out reconstruction PSNR', 'held-out reconstruction SSIM']);
     const [objective, , rcZ, deltaR, lr, psnr, ssim] = panels;
@@ -43,14 +43,21 @@ describe('training curves (ctrl_curves)', () => {
     assert.deepEqual(curvePanels(nulls, [])[0].series, [{name: 'encoder', x: [1], y: [NaN]}]);
     const redone = [...LOG, {...LOG[3], encoder: {objective: 7}, decoder: {}}];
     assert.deepEqual(curvePanels(redone, [])[0].series[0].y, [5, 6, 1, 7]);
-    const evals = [{step: 4, psnr: 1, ssim: 0}, {step: 2, psnr: 2, ssim: 0}, {step: 4, psnr: 3, ssim: 0}];
+    const evals = [{round: 4, psnr: 1, ssim: 0}, {round: 2, psnr: 2, ssim: 0}, {round: 4, psnr: 3, ssim: 0}];
     assert.deepEqual(curvePanels([], evals)[0].series[0], {name: 'first 250 test images', x: [2, 4], y: [2, 3]});
     const long = Array.from({length: 4 * CURVE_POINTS}, (_, i): RoundLog =>
-      ({step: i + 1, learningRate: 1, encoder: {objective: i % 4 === 3 ? NaN : i}, decoder: {}}));
+      ({round: i + 1, learningRate: 1, encoder: {objective: i % 4 === 3 ? NaN : i}, decoder: {}}));
     const [series] = curvePanels(long, [])[0].series;
     assert.equal(series.x.length, CURVE_POINTS);
     // Steps 1..4 and objectives 0, 1, 2 (the NaN is left out of the mean).
     assert.deepEqual([series.x[0], series.y[0]], [2.5, 1]);
+  });
+
+  it('reads logs written before their rounds were named round (step)', () => {
+    const old = LOG.map(({round, ...rest}) => ({...rest, step: round})) as unknown as RoundLog[];
+    const oldEvals = [{step: 2, psnr: 8, ssim: 0.1}, {step: 4, psnr: 9, ssim: 0.2}] as unknown as EvalLine[];
+    assert.deepEqual(curvePanels(old, oldEvals), curvePanels(LOG, [{round: 2, psnr: 8, ssim: 0.1}, {round: 4, psnr: 9, ssim: 0.2}]));
+    assert.ok(curvePanels(old, oldEvals)[0].series[0].x.length === 4);
   });
 
   it('reads JSON lines, skipping a cut last line, and draws curves.png', async () => {

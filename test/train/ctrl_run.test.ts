@@ -45,7 +45,7 @@ describe('trainCscCtrl (a run over MNIST)', () => {
                      ...[...c.trainerState.encoderOptimizer, ...c.trainerState.decoderOptimizer].map((w) => w.tensor)];
     const values = tensors.map((t) => Array.from(t.dataSync()));
     tf.dispose([...c.trainerState.encoderOptimizer, ...c.trainerState.decoderOptimizer].map((w) => w.tensor));
-    return [c.step, c.epoch, c.batchInEpoch, c.trainerState.betaPowers, ...values];
+    return [c.round, c.epoch, c.batchInEpoch, c.trainerState.betaPowers, ...values];
   }
 
   for (const backend of ['wasm', 'cpu']) {
@@ -57,13 +57,13 @@ describe('trainCscCtrl (a run over MNIST)', () => {
         const rounds = 5;
         const options = {...TINY, rounds, checkpointEvery: 3};
         const straight = await trainCscCtrl(path.join(root, 'a'), options);
-        assert.deepEqual(straight.position, {step: 5, epoch: 0, batchInEpoch: 5});
+        assert.deepEqual(straight.position, {round: 5, epoch: 0, batchInEpoch: 5});
         const want = await checkpointState(path.join(root, 'a'));
         for (let stop = 1; stop < rounds; stop++) {
           const dir = path.join(root, `b${stop}`);
           const steps: number[] = [];
           await trainCscCtrl(dir, options, false, {maxRounds: stop});
-          await trainCscCtrl(dir, {}, true, {onStart: ({position}) => steps.push(position.step), onRound: (log) => steps.push(log.step)});
+          await trainCscCtrl(dir, {}, true, {onStart: ({position}) => steps.push(position.round), onRound: (log) => steps.push(log.round)});
           assert.deepEqual(steps, Array.from({length: rounds - stop + 1}, (_, i) => stop + i), `stopped at round ${stop}`);
           assert.deepEqual(await checkpointState(dir), want, `stopped at round ${stop}`);
           // One checkpoint is kept: the one latest.json names.
@@ -81,9 +81,9 @@ describe('trainCscCtrl (a run over MNIST)', () => {
                          /trainCscCtrl: there is no checkpoint to resume in '.*typo' \(no latest\.json\)/);
     assert.ok(!existsSync(dir));
     const started = await trainCscCtrl(dir, TINY, 'or-start', {maxRounds: 1});
-    assert.equal(started.position.step, 1);
+    assert.equal(started.position.round, 1);
     const continued = await trainCscCtrl(dir, {}, 'or-start', {maxRounds: 1});
-    assert.equal(continued.position.step, 2);
+    assert.equal(continued.position.round, 2);
     await assert.rejects(trainCscCtrl(dir, TINY, 'yes' as never), /trainCscCtrl: resume must be true, false or 'or-start', got 'yes'/);
   });
 
@@ -96,16 +96,16 @@ describe('trainCscCtrl (a run over MNIST)', () => {
       },
       // After round 3 (the checkpoint of round 2 is on disk), one weight of the decoder becomes NaN.
       onRound: (log) => {
-        if (log.step === 3) decoder!.weights[0].write(tf.fill(decoder!.weights[0].read().shape, NaN));
+        if (log.round === 3) decoder!.weights[0].write(tf.fill(decoder!.weights[0].read().shape, NaN));
       },
     });
     await assert.rejects(run, /trainCscCtrl: round 3: the decoder's weight '.*' is not finite; the run stopped, and its checkpoint of round 2 in '.*nan' is the one --resume continues from/);
     const kept = await loadCheckpointModels(dir);
-    assert.equal(kept.step, 2);
+    assert.equal(kept.round, 2);
     assert.ok(kept.decoder.getWeights().every((w) => tf.all(tf.isFinite(w)).dataSync()[0] === 1));
     // The next round's objective is NaN too: resumed from the checkpoint, the run goes on.
     const resumed = await trainCscCtrl(dir, {}, true, {maxRounds: 1});
-    assert.equal(resumed.position.step, 3);
+    assert.equal(resumed.position.round, 3);
   });
 
   it('an abort (Ctrl-C) stops after the current round with a checkpoint', async () => {
@@ -113,8 +113,8 @@ describe('trainCscCtrl (a run over MNIST)', () => {
     const run = await trainCscCtrl(path.join(root, 'c'), {...TINY, checkpointEvery: 100}, false, {
       signal: controller.signal, onRound: () => controller.abort(),
     });
-    assert.equal(run.position.step, 1);
-    assert.equal((await loadCheckpointModels(path.join(root, 'c'))).step, 1);
+    assert.equal(run.position.round, 1);
+    assert.equal((await loadCheckpointModels(path.join(root, 'c'))).round, 1);
   });
 
   it('a finished run over an image folder crosses epochs and writes the final models and run.json', async () => {
@@ -129,7 +129,7 @@ describe('trainCscCtrl (a run over MNIST)', () => {
     for (const file of ['encoder/model.json', 'decoder/model.json', 'run.json', 'latest.json']) {
       assert.ok(existsSync(path.join(root, 'd', file)), file);
     }
-    assert.equal(JSON.parse(readFileSync(path.join(root, 'd', 'run.json'), 'utf8')).step, 6);
+    assert.equal(JSON.parse(readFileSync(path.join(root, 'd', 'run.json'), 'utf8')).round, 6);
     const index = JSON.parse(readFileSync(path.join(cacheDir, 'train-32', 'index.json'), 'utf8'));
     assert.equal(index.shardSize, 10, 'shards in the cache folder, of the requested size');
     assert.deepEqual(index.shards.map((s: {count: number}) => s.count), [10, 10, 4]);
@@ -145,17 +145,17 @@ describe('trainCscCtrl (a run over MNIST)', () => {
     const run = await trainCscCtrl(path.join(root, 'r'), options, false, {
       onRound: (log, p) => {
         rates.push(log.learningRate);
-        positions.push(`${p.step}:${p.epoch}.${p.batchInEpoch}`);
+        positions.push(`${p.round}:${p.epoch}.${p.batchInEpoch}`);
       },
     });
     assert.equal(run.finished, true);
     assert.deepEqual(positions, ['1:0.1', '2:0.2', '3:1.0', '4:1.1']);
     expectClose(rates, [0, 1, 2, 3].map((k) => 0.5e-3 * (1 + Math.cos(Math.PI * k / 4))), 1e-12);
-    assert.equal(JSON.parse(readFileSync(path.join(root, 'r', 'run.json'), 'utf8')).step, 4);
+    assert.equal(JSON.parse(readFileSync(path.join(root, 'r', 'run.json'), 'utf8')).round, 4);
     const more = await trainCscCtrl(path.join(root, 'r'), {rounds: 5}, true);
-    assert.deepEqual(more.position, {step: 5, epoch: 1, batchInEpoch: 2});
+    assert.deepEqual(more.position, {round: 5, epoch: 1, batchInEpoch: 2});
     const epochs = await trainCscCtrl(path.join(root, 'r'), {epochs: 2}, true);
-    assert.deepEqual(epochs.position, {step: 6, epoch: 2, batchInEpoch: 0}, 'a length in epochs replaces one in rounds');
+    assert.deepEqual(epochs.position, {round: 6, epoch: 2, batchInEpoch: 0}, 'a length in epochs replaces one in rounds');
     await assert.rejects(trainCscCtrl(path.join(root, 'q'), {...TINY, rounds: 0}), /trainCscCtrl: rounds must be a positive integer, got 0/);
   });
 
@@ -170,7 +170,7 @@ describe('trainCscCtrl (a run over MNIST)', () => {
     // Adam moves every weight by about the step size: 1e-9 leaves the initial weights in place.
     const quiet = {...TINY, seed: 9, learningRate: 1e-9};
     const started = await trainCscCtrl(path.join(root, 'b'), {...quiet, init: path.join(root, 'a')}, false, {maxRounds: 1});
-    assert.equal(started.position.step, 1, 'the round count starts afresh');
+    assert.equal(started.position.round, 1, 'the round count starts afresh');
     assert.equal(started.options.init, path.join(root, 'a'));
     (await trainable(path.join(root, 'b'))).forEach((w, i) => expectClose(w, sourceTrainable[i], 1e-6, 1e-6));
     const fresh = await trainCscCtrl(path.join(root, 'c'), quiet, false, {maxRounds: 1});

@@ -4,8 +4,8 @@
  * `[C_out, C_in, kh, kw]`.
  */
 import * as tf from '@tensorflow/tfjs';
-import {Value} from '../graph';
-import {LayerCall, registerConverter, unsupported} from '../registry';
+import {GraphBuilder, Value} from '../graph';
+import {ConverterContext, registerConverter, tfjsLayerClass, unsupported} from '../registry';
 import {activationName, applyActivation, convPads, KERNEL_TO_OIHW, transposePads} from './common';
 
 type Config = Record<string, unknown>;
@@ -22,17 +22,17 @@ function channelsLast(layer: tf.layers.Layer): Config {
   return c;
 }
 
-function activate(call: LayerCall, y: Value): Value[] {
-  const fn = (call.layer as unknown as {activation?: unknown}).activation;
-  return [applyActivation(call.graph, call.layer, y, activationName(fn), call.layer.name)];
+function activate(layer: tf.layers.Layer, {graph}: ConverterContext, y: Value): Value[] {
+  const fn = (layer as unknown as {activation?: unknown}).activation;
+  return [applyActivation(graph, layer, y, activationName(fn), layer.name)];
 }
 
 function spatial(shape: (number | null)[]): (number | null)[] {
   return [shape[1], shape[2]];
 }
 
-registerConverter('Conv2D', (call) => {
-  const {graph: g, layer, inputs: [input], outputShapes: [shape]} = call;
+registerConverter(tfjsLayerClass('Conv2D'), (layer, ctx) => {
+  const {graph: g, inputs: [input], outputShapes: [shape]} = ctx;
   const c = channelsLast(layer);
   const x = g.nchw(input);
   const [kernel, bias] = layer.getWeights();
@@ -45,11 +45,11 @@ registerConverter('Conv2D', (call) => {
     kernel_shape: {ints: k}, strides: {ints: strides}, dilations: {ints: dilations},
     pads: {ints: convPads(layer, spatial(input.shape), k, strides, dilations, c.padding as string)},
   });
-  return activate(call, y);
+  return activate(layer, ctx, y);
 });
 
-registerConverter('Conv2DTranspose', (call) => {
-  const {graph: g, layer, inputs: [input], outputShapes: [shape]} = call;
+registerConverter(tfjsLayerClass('Conv2DTranspose'), (layer, ctx) => {
+  const {graph: g, inputs: [input], outputShapes: [shape]} = ctx;
   const c = channelsLast(layer);
   if (pair(c.dilationRate ?? 1).some((d) => d !== 1)) unsupported(layer, 'dilationRate other than 1');
   const x = g.nchw(input);
@@ -63,13 +63,12 @@ registerConverter('Conv2DTranspose', (call) => {
   const y = g.op('ConvTranspose', inputs, `${layer.name}/conv_transpose`, shape, 'nchw', {
     kernel_shape: {ints: k}, strides: {ints: strides}, pads: {ints: pads}, output_padding: {ints: outputPadding},
   });
-  return activate(call, y);
+  return activate(layer, ctx, y);
 });
 
 /** A depthwise convolution of `x` (NCHW) by a tfjs kernel `[kh, kw, C, m]`: Conv with `group = C`. */
-function depthwise(call: LayerCall, x: Value, kernel: tf.Tensor, shape: (number | null)[], c: Config,
-                   bias?: tf.Tensor): Value {
-  const {graph: g, layer} = call;
+function depthwise(layer: tf.layers.Layer, g: GraphBuilder, x: Value, kernel: tf.Tensor, shape: (number | null)[],
+                   c: Config, bias?: tf.Tensor): Value {
   const [kh, kw, channels, multiplier] = kernel.shape;
   // Output channel c·m + j of tfjs uses kernel[:, :, c, j]: ONNX weight [C·m, 1, kh, kw].
   const weight = tf.tidy(() => tf.reshape(tf.transpose(kernel, [2, 3, 0, 1]), [channels * multiplier, 1, kh, kw]));
@@ -84,28 +83,28 @@ function depthwise(call: LayerCall, x: Value, kernel: tf.Tensor, shape: (number 
   });
 }
 
-registerConverter('DepthwiseConv2D', (call) => {
-  const {graph: g, layer, inputs: [input], outputShapes: [shape]} = call;
+registerConverter(tfjsLayerClass('DepthwiseConv2D'), (layer, ctx) => {
+  const {graph: g, inputs: [input], outputShapes: [shape]} = ctx;
   const c = channelsLast(layer);
   const [kernel, bias] = layer.getWeights();
-  return activate(call, depthwise(call, g.nchw(input), kernel, shape, c, c.useBias ? bias : undefined));
+  return activate(layer, ctx, depthwise(layer, g, g.nchw(input), kernel, shape, c, c.useBias ? bias : undefined));
 });
 
-registerConverter('SeparableConv2D', (call) => {
-  const {graph: g, layer, inputs: [input], outputShapes: [shape]} = call;
+registerConverter(tfjsLayerClass('SeparableConv2D'), (layer, ctx) => {
+  const {graph: g, inputs: [input], outputShapes: [shape]} = ctx;
   const c = channelsLast(layer);
   const [dw, pw, bias] = layer.getWeights();
   const x = g.nchw(input);
   const mid = [shape[0], shape[1], shape[2], dw.shape[2]! * dw.shape[3]!];
-  const d = depthwise(call, x, dw, mid, c);
+  const d = depthwise(layer, g, x, dw, mid, c);
   const inputs = [d.name, g.tensor(`${layer.name}/pointwise_kernel`, pw, KERNEL_TO_OIHW)];
   if (c.useBias) inputs.push(g.tensor(`${layer.name}/bias`, bias));
   const y = g.op('Conv', inputs, `${layer.name}/pointwise`, shape, 'nchw', {kernel_shape: {ints: [1, 1]}});
-  return activate(call, y);
+  return activate(layer, ctx, y);
 });
 
 function pooling(op: string) {
-  return ({graph: g, layer, inputs: [input], outputShapes: [shape]}: LayerCall): Value[] => {
+  return (layer: tf.layers.Layer, {graph: g, inputs: [input], outputShapes: [shape]}: ConverterContext): Value[] => {
     const c = channelsLast(layer);
     const x = g.nchw(input);
     const k = pair(c.poolSize);
@@ -117,11 +116,11 @@ function pooling(op: string) {
   };
 }
 
-registerConverter('MaxPooling2D', pooling('MaxPool'));
-registerConverter('AveragePooling2D', pooling('AveragePool'));
+registerConverter(tfjsLayerClass('MaxPooling2D'), pooling('MaxPool'));
+registerConverter(tfjsLayerClass('AveragePooling2D'), pooling('AveragePool'));
 
 function globalPooling(op: string) {
-  return ({graph: g, layer, inputs: [x], outputShapes: [shape]}: LayerCall): Value[] => {
+  return (layer: tf.layers.Layer, {graph: g, inputs: [x], outputShapes: [shape]}: ConverterContext): Value[] => {
     const c = channelsLast(layer);
     if (c.keepDims) unsupported(layer, 'keepDims');
     const axes = x.layout === 'nchw' ? [2, 3] : [1, 2];
@@ -131,17 +130,17 @@ function globalPooling(op: string) {
   };
 }
 
-registerConverter('GlobalAveragePooling2D', globalPooling('ReduceMean'));
-registerConverter('GlobalMaxPooling2D', globalPooling('ReduceMax'));
+registerConverter(tfjsLayerClass('GlobalAveragePooling2D'), globalPooling('ReduceMean'));
+registerConverter(tfjsLayerClass('GlobalMaxPooling2D'), globalPooling('ReduceMax'));
 
-registerConverter('ZeroPadding2D', ({graph: g, layer, inputs: [x], outputShapes: [shape]}) => {
+registerConverter(tfjsLayerClass('ZeroPadding2D'), (layer, {graph: g, inputs: [x], outputShapes: [shape]}) => {
   const c = channelsLast(layer);
   const [[top, bottom], [left, right]] = c.padding as [[number, number], [number, number]];
   const pads = x.layout === 'nchw' ? [0, 0, top, left, 0, 0, bottom, right] : [0, top, left, 0, 0, bottom, right, 0];
   return [g.op('Pad', [x.name, g.ints(`${layer.name}/pads`, pads)], `${layer.name}/pad`, shape, x.layout)];
 });
 
-registerConverter('UpSampling2D', ({graph: g, layer, inputs: [input], outputShapes: [shape]}) => {
+registerConverter(tfjsLayerClass('UpSampling2D'), (layer, {graph: g, inputs: [input], outputShapes: [shape]}) => {
   const c = channelsLast(layer);
   const [sh, sw] = pair(c.size);
   const interpolation = (c.interpolation ?? 'nearest') as string;

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {Value} from '../graph';
-import {LayerCall, registerConverter, unsupported} from '../registry';
+import {ConverterContext, registerConverter, tfjsLayerClass, unsupported} from '../registry';
 import {activationName, applyActivation} from './common';
 
 type Config = Record<string, unknown>;
@@ -13,17 +13,17 @@ function config(layer: tf.layers.Layer): Config {
   return layer.getConfig() as Config;
 }
 
-function identity({graph: g, layer, inputs: [x]}: LayerCall): Value[] {
+function identity(layer: tf.layers.Layer, {graph: g, inputs: [x]}: ConverterContext): Value[] {
   return [g.op('Identity', [x.name], `${layer.name}/identity`, x.shape, x.layout)];
 }
 
-registerConverter('Dropout', identity);
-registerConverter('SpatialDropout1D', identity);
-registerConverter('GaussianNoise', identity);
-registerConverter('GaussianDropout', identity);
-registerConverter('AlphaDropout', identity);
+registerConverter(tfjsLayerClass('Dropout'), identity);
+registerConverter(tfjsLayerClass('SpatialDropout1D'), identity);
+registerConverter(tfjsLayerClass('GaussianNoise'), identity);
+registerConverter(tfjsLayerClass('GaussianDropout'), identity);
+registerConverter(tfjsLayerClass('AlphaDropout'), identity);
 
-registerConverter('Dense', ({graph: g, layer, inputs: [input], outputShapes: [shape]}) => {
+registerConverter(tfjsLayerClass('Dense'), (layer, {graph: g, inputs: [input], outputShapes: [shape]}) => {
   const x = g.nhwc(input);
   const [kernel, bias] = layer.getWeights();
   let y = g.op('MatMul', [x.name, g.tensor(`${layer.name}/kernel`, kernel)], `${layer.name}/matmul`, shape, x.layout);
@@ -34,10 +34,10 @@ registerConverter('Dense', ({graph: g, layer, inputs: [input], outputShapes: [sh
                           layer.name)];
 });
 
-registerConverter('Activation', ({graph: g, layer, inputs: [x]}) =>
+registerConverter(tfjsLayerClass('Activation'), (layer, {graph: g, inputs: [x]}) =>
   [applyActivation(g, layer, x, activationName((layer as unknown as {activation: unknown}).activation), layer.name)]);
 
-registerConverter('ReLU', ({graph: g, layer, inputs: [x]}) => {
+registerConverter(tfjsLayerClass('ReLU'), (layer, {graph: g, inputs: [x]}) => {
   const c = config(layer);
   if (c.maxValue != null) {
     return [g.op('Clip', [x.name, g.scalar(`${layer.name}/zero`, 0), g.scalar(`${layer.name}/max`, c.maxValue as number)],
@@ -46,26 +46,26 @@ registerConverter('ReLU', ({graph: g, layer, inputs: [x]}) => {
   return [g.op('Relu', [x.name], `${layer.name}/relu`, x.shape, x.layout)];
 });
 
-registerConverter('LeakyReLU', ({graph: g, layer, inputs: [x]}) =>
+registerConverter(tfjsLayerClass('LeakyReLU'), (layer, {graph: g, inputs: [x]}) =>
   [g.op('LeakyRelu', [x.name], `${layer.name}/leaky_relu`, x.shape, x.layout, {alpha: {f: config(layer).alpha as number}})]);
 
-registerConverter('ELU', ({graph: g, layer, inputs: [x]}) =>
+registerConverter(tfjsLayerClass('ELU'), (layer, {graph: g, inputs: [x]}) =>
   [g.op('Elu', [x.name], `${layer.name}/elu`, x.shape, x.layout, {alpha: {f: config(layer).alpha as number}})]);
 
-registerConverter('Softmax', ({graph: g, layer, inputs: [input]}) => {
+registerConverter(tfjsLayerClass('Softmax'), (layer, {graph: g, inputs: [input]}) => {
   const axis = config(layer).axis as number;
   const x = axis === -1 || axis === input.shape.length - 1 ? input : g.nhwc(input);
   const onnxAxis = x.layout === 'nchw' ? 1 : axis;
   return [g.op('Softmax', [x.name], `${layer.name}/softmax`, x.shape, x.layout, {axis: {i: onnxAxis}})];
 });
 
-registerConverter('Flatten', ({graph: g, layer, inputs: [input], outputShapes: [shape]}) => {
+registerConverter(tfjsLayerClass('Flatten'), (layer, {graph: g, inputs: [input], outputShapes: [shape]}) => {
   // tfjs flattens in NHWC order.
   const x = g.nhwc(input);
   return [g.op('Flatten', [x.name], `${layer.name}/flatten`, shape, 'plain', {axis: {i: 1}})];
 });
 
-registerConverter('Reshape', ({graph: g, layer, inputs: [input], outputShapes: [shape]}) => {
+registerConverter(tfjsLayerClass('Reshape'), (layer, {graph: g, inputs: [input], outputShapes: [shape]}) => {
   const x = g.nhwc(input);
   const target = config(layer).targetShape as number[];
   // 0 keeps the (symbolic) batch size.
@@ -73,14 +73,14 @@ registerConverter('Reshape', ({graph: g, layer, inputs: [input], outputShapes: [
   return [g.op('Reshape', [x.name, dims], `${layer.name}/reshape`, shape, shape.length === 4 ? 'nhwc' : 'plain')];
 });
 
-registerConverter('Permute', ({graph: g, layer, inputs: [input], outputShapes: [shape]}) => {
+registerConverter(tfjsLayerClass('Permute'), (layer, {graph: g, inputs: [input], outputShapes: [shape]}) => {
   const x = g.nhwc(input);
   const dims = config(layer).dims as number[];
   return [g.op('Transpose', [x.name], `${layer.name}/permute`, shape, shape.length === 4 ? 'nhwc' : 'plain',
                {perm: {ints: [0, ...dims]}})];
 });
 
-registerConverter('BatchNormalization', ({graph: g, layer, inputs: [x]}) => {
+registerConverter(tfjsLayerClass('BatchNormalization'), (layer, {graph: g, inputs: [x]}) => {
   const c = config(layer);
   const rank = x.shape.length;
   const axis = (c.axis as number) < 0 ? rank + (c.axis as number) : c.axis as number;
@@ -102,26 +102,26 @@ registerConverter('BatchNormalization', ({graph: g, layer, inputs: [x]}) => {
 });
 
 function merge(op: string) {
-  return ({graph: g, layer, inputs, outputShapes: [shape]}: LayerCall): Value[] => {
+  return (layer: tf.layers.Layer, {graph: g, inputs, outputShapes: [shape]}: ConverterContext): Value[] => {
     const [first, ...rest] = inputs;
     return [rest.reduce((acc, v, i) => g.op(op, [acc.name, g.sameLayout(v, first).name],
                                              `${layer.name}/${op.toLowerCase()}${i + 1}`, shape, first.layout), first)];
   };
 }
 
-registerConverter('Add', merge('Add'));
-registerConverter('Multiply', merge('Mul'));
-registerConverter('Maximum', merge('Max'));
-registerConverter('Minimum', merge('Min'));
+registerConverter(tfjsLayerClass('Add'), merge('Add'));
+registerConverter(tfjsLayerClass('Multiply'), merge('Mul'));
+registerConverter(tfjsLayerClass('Maximum'), merge('Max'));
+registerConverter(tfjsLayerClass('Minimum'), merge('Min'));
 
-registerConverter('Average', (call) => {
-  const {graph: g, layer, outputShapes: [shape]} = call;
-  const [sum] = merge('Add')(call);
-  return [g.op('Mul', [sum.name, g.scalar(`${layer.name}/one_over_n`, 1 / call.inputs.length)],
+registerConverter(tfjsLayerClass('Average'), (layer, ctx) => {
+  const {graph: g, outputShapes: [shape]} = ctx;
+  const [sum] = merge('Add')(layer, ctx);
+  return [g.op('Mul', [sum.name, g.scalar(`${layer.name}/one_over_n`, 1 / ctx.inputs.length)],
                `${layer.name}/average`, shape, sum.layout)];
 });
 
-registerConverter('Concatenate', ({graph: g, layer, inputs, outputShapes: [shape]}) => {
+registerConverter(tfjsLayerClass('Concatenate'), (layer, {graph: g, inputs, outputShapes: [shape]}) => {
   const rank = shape.length;
   let axis = config(layer).axis as number;
   if (axis < 0) axis += rank;

@@ -68,22 +68,21 @@ function largest(g: GraphBuilder, u: Value, k: number, nonNeg: boolean, hint: st
   return op('Mul', [u.name, mask.name], 'keep');
 }
 
-registerConverter('Iht', ({graph: g, layer, inputs: [input], outputShapes: [shape]}) => {
-  const iht = layer as Iht;
+registerConverter(Iht, (iht, {graph: g, inputs: [input], outputShapes: [shape]}) => {
   const name = iht.name;
   const x = g.nchw(input);
   const [ph, pw] = iht.poolSize;
   const selects = ph * pw > 1 || iht.sparsity !== null;
   if (selects && shape.slice(1).some((d) => d == null)) {
-    unsupported(layer, 'block and sparsity selection need a known code size');
+    unsupported(iht, 'block and sparsity selection need a known code size');
   }
   const filters = tf.tidy(() => g.tensor(`${name}/dictionary`,
-                                         iht.dictionary(layerWeight(layer, 'kernel') as tf.Tensor4D).filters,
+                                         iht.dictionary(layerWeight(iht, 'kernel') as tf.Tensor4D).filters,
                                          KERNEL_TO_OIHW));
   const [signal, code] = [spatial(input.shape), spatial(shape)];
   const conv = {
     kernel_shape: {ints: iht.kernelSize}, strides: {ints: iht.strides},
-    pads: {ints: convPads(layer, signal, iht.kernelSize, iht.strides, [1, 1], iht.padding)},
+    pads: {ints: convPads(iht, signal, iht.kernelSize, iht.strides, [1, 1], iht.padding)},
   };
   const select = (b: Value, hint: string): Value => {
     const v = iht.pairedFilters ? g.op('Relu', [b.name], `${hint}/relu`, shape, 'nchw') : b;
@@ -97,7 +96,7 @@ registerConverter('Iht', ({graph: g, layer, inputs: [input], outputShapes: [shap
   };
   let z = select(g.op('Conv', [x.name, filters], `${name}/iter1/adjoint`, shape, 'nchw', conv), `${name}/iter1/select`);
   if (iht.iterations > 1) {
-    const {pads, outputPadding} = transposePads(layer, signal, code, iht.kernelSize, iht.strides, iht.padding);
+    const {pads, outputPadding} = transposePads(iht, signal, code, iht.kernelSize, iht.strides, iht.padding);
     const convT = {kernel_shape: {ints: iht.kernelSize}, strides: {ints: iht.strides}, pads: {ints: pads},
                    output_padding: {ints: outputPadding}};
     for (let k = 2; k <= iht.iterations; k++) {

@@ -21,12 +21,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {LayeredBasisPursuit} from '../../../layers/layered_basis_pursuit';
-import {MultiLayerCsc, nextMomentum} from '../../../layers/ml_csc_common';
+import {LayeredThresholding} from '../../../layers/layered_thresholding';
+import {MultiLayerCsc} from '../../../layers/ml_csc_common';
+import {fistaMomentum} from '../../ops/momentum';
+import {MlFista} from '../../../layers/ml_fista';
 import {MlIsta} from '../../../layers/ml_ista';
 import {MlLista} from '../../../layers/ml_lista';
 import {convOutputSize} from '../../ops/dictionary';
 import {Attribute, GraphBuilder, Value} from '../graph';
-import {LayerCall, registerConverter} from '../registry';
+import {ConverterContext, registerConverter} from '../registry';
 import {KERNEL_TO_OIHW, convPads, layerWeight, spatial, transposePads} from './common';
 
 /** One layer `i` of a multi-layer model, as graph-building operations. */
@@ -109,13 +112,12 @@ function thresholding(layer: tf.layers.Layer, ls: Level[], x: Value): Value[] {
   return codes;
 }
 
-registerConverter('LayeredThresholding', ({graph: g, layer, inputs: [input]}) => {
+registerConverter(LayeredThresholding, (layer, {graph: g, inputs: [input]}) => {
   const x = g.nchw(input);
-  return [thresholding(layer, levels(g, layer as MultiLayerCsc, x, false, false), x).pop()!];
+  return [thresholding(layer, levels(g, layer, x, false, false), x).pop()!];
 });
 
-registerConverter('LayeredBasisPursuit', ({graph: g, layer, inputs: [input]}) => {
-  const bp = layer as LayeredBasisPursuit;
+registerConverter(LayeredBasisPursuit, (bp, {graph: g, inputs: [input]}) => {
   let signal = g.nchw(input);
   levels(g, bp, signal, true, false).forEach((level, i) => {
     let z = level.threshold(signal, `${bp.name}/layer${i + 1}/threshold`);
@@ -124,9 +126,9 @@ registerConverter('LayeredBasisPursuit', ({graph: g, layer, inputs: [input]}) =>
     for (let k = 1; k <= bp.iterations; k++) {
       const hint = `${bp.name}/layer${i + 1}/iter${k}`;
       const next = level.step(y, level.synthesis(y, hint), signal, hint);
-      const tNext = nextMomentum(t);
+      const {next: tNext, weight} = fistaMomentum(t);
       // The first coefficient, (t_0 − 1)/t_1, is 0.
-      y = bp.fista && t > 1 ? momentum(g, next, z, (t - 1) / tNext, hint) : next;
+      y = bp.fista && t > 1 ? momentum(g, next, z, weight, hint) : next;
       t = tNext;
       z = next;
     }
@@ -137,8 +139,7 @@ registerConverter('LayeredBasisPursuit', ({graph: g, layer, inputs: [input]}) =>
 
 /** ML-ISTA, ML-FISTA (`withMomentum`) and ML-LISTA (`lista`: synthesis kernels, no steps). */
 function multiLayerIsta(withMomentum: boolean, lista: boolean) {
-  return ({graph: g, layer, inputs: [input]}: LayerCall): Value[] => {
-    const ml = layer as MlIsta | MlLista;
+  return (ml: MlIsta | MlLista, {graph: g, inputs: [input]}: ConverterContext): Value[] => {
     const x = g.nchw(input);
     const ls = levels(g, ml, x, !lista, lista);
     const depth = ls.length;
@@ -147,9 +148,9 @@ function multiLayerIsta(withMomentum: boolean, lista: boolean) {
     let t = 1;
     for (let k = 1; k <= ml.iterations; k++) {
       const hint = `${ml.name}/iter${k}`;
-      const tNext = nextMomentum(t);
+      const {next: tNext, weight} = fistaMomentum(t);
       // hat[i] is Γ̂_{i+1}; hat[i − 1] = ConvTranspose(hat[i], B_{i+1}).
-      const hat = [withMomentum && t > 1 ? momentum(g, top, previousTop, (t - 1) / tNext, hint) : top];
+      const hat = [withMomentum && t > 1 ? momentum(g, top, previousTop, weight, hint) : top];
       for (let i = depth - 1; i > 0; i--) hat.unshift(ls[i].synthesis(hat[0], `${hint}/layer${i + 1}`));
       let previous = x;
       for (let i = 0; i < depth; i++) {
@@ -165,6 +166,6 @@ function multiLayerIsta(withMomentum: boolean, lista: boolean) {
   };
 }
 
-registerConverter('MlIsta', multiLayerIsta(false, false));
-registerConverter('MlFista', multiLayerIsta(true, false));
-registerConverter('MlLista', multiLayerIsta(false, true));
+registerConverter(MlIsta, multiLayerIsta(false, false));
+registerConverter(MlFista, multiLayerIsta(true, false));
+registerConverter(MlLista, multiLayerIsta(false, true));

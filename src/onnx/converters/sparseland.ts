@@ -10,6 +10,7 @@ import {CscDecoder} from '../../../layers/csc_decoder';
 import {CscStage} from '../../../layers/csc_stage';
 import {Lista} from '../../../layers/lista';
 import {UnitNormalization} from '../../../layers/unit_normalization';
+import {fistaMomentum, nextMomentum} from '../../ops/momentum';
 import {GraphBuilder, Value} from '../graph';
 import {registerConverter, unsupported} from '../registry';
 import {KERNEL_TO_OIHW, convPads, softThreshold, synthesisOf, transposePads} from './common';
@@ -30,19 +31,18 @@ function filters(g: GraphBuilder, hint: string, dictionary: () => tf.Tensor, fac
   return tf.tidy(() => g.tensor(hint, factor === 1 ? dictionary() : tf.mul(dictionary(), factor), KERNEL_TO_OIHW));
 }
 
-registerConverter('CscStage', ({graph: g, layer, inputs: [input], outputShapes: [codeShape]}) => {
-  const stage = layer as CscStage;
+registerConverter(CscStage, (stage, {graph: g, inputs: [input], outputShapes: [codeShape]}) => {
   const name = stage.name;
   const x = g.nchw(input);
   const [signal, code] = [spatial(input.shape), spatial(codeShape)];
   const k = stage.kernelSize;
   const conv = {
     kernel_shape: {ints: k}, strides: {ints: stage.strides},
-    pads: {ints: convPads(layer, signal, k, stage.strides, [1, 1], stage.padding)},
+    pads: {ints: convPads(stage, signal, k, stage.strides, [1, 1], stage.padding)},
   };
-  const {pads, outputPadding} = transposePads(layer, signal, code, k, stage.strides, stage.padding);
+  const {pads, outputPadding} = transposePads(stage, signal, code, k, stage.strides, stage.padding);
   const geometry = {kernel: k, strides: stage.strides, pads, outputPadding};
-  const lambda = Array.from(weightValues(layer, 'lambda'));
+  const lambda = Array.from(weightValues(stage, 'lambda'));
   const channels = codeShape[3]!;
   const count = stage.tied ? 1 : stage.iterations + 1;
   // Per dictionary i, with s = 1/(1 + μη_i): the residual x − A_i z, the adjoint's filters sη_i·W_i,
@@ -74,7 +74,7 @@ registerConverter('CscStage', ({graph: g, layer, inputs: [input], outputShapes: 
   };
   let z = prox(x, 0, undefined, `${name}/init`);
   let y = z;
-  let t = (1 + Math.sqrt(5)) / 2;
+  let t = nextMomentum(1);   // t₁: the initial step is FISTA's first
   for (let it = 1; it <= stage.iterations; it++) {
     const i = stage.tied ? 0 : it;
     const hint = `${name}/iter${it}`;
@@ -84,9 +84,9 @@ registerConverter('CscStage', ({graph: g, layer, inputs: [input], outputShapes: 
       : g.op('Mul', [y.name, g.scalar(`${hint}/prox_scale`, s)], `${hint}/prox_scale`, codeShape, 'nchw');
     const next = prox(residual(y, hint), i, scaled, hint);
     if (stage.algorithm === 'fista') {
-      const tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
+      const {next: tNext, weight} = fistaMomentum(t);
       const delta = g.op('Sub', [next.name, z.name], `${hint}/momentum_delta`, codeShape, 'nchw');
-      const push = g.op('Mul', [delta.name, g.scalar(`${hint}/momentum`, (t - 1) / tNext)], `${hint}/momentum_scale`,
+      const push = g.op('Mul', [delta.name, g.scalar(`${hint}/momentum`, weight)], `${hint}/momentum_scale`,
                         codeShape, 'nchw');
       y = g.op('Add', [next.name, push.name], `${hint}/momentum_add`, codeShape, 'nchw');
       t = tNext;
@@ -98,29 +98,27 @@ registerConverter('CscStage', ({graph: g, layer, inputs: [input], outputShapes: 
   return [z];
 });
 
-registerConverter('CscDecoder', ({graph: g, layer, inputs: [input], outputShapes: [shape]}) => {
-  const decoder = layer as CscDecoder;
+registerConverter(CscDecoder, (decoder, {graph: g, inputs: [input], outputShapes: [shape]}) => {
   const geometry = decoder.tiedStage() ?? decoder;
-  const {pads, outputPadding} = transposePads(layer, spatial(shape), spatial(input.shape), geometry.kernelSize,
+  const {pads, outputPadding} = transposePads(decoder, spatial(shape), spatial(input.shape), geometry.kernelSize,
                                               geometry.strides, geometry.padding);
-  const synthesis = synthesisOf(g, `${layer.name}/dictionary`, () => decoder.dictionary(),
+  const synthesis = synthesisOf(g, `${decoder.name}/dictionary`, () => decoder.dictionary(),
                                 {kernel: geometry.kernelSize, strides: geometry.strides, pads, outputPadding}, shape);
-  return [synthesis(g.nchw(input), layer.name)];
+  return [synthesis(g.nchw(input), decoder.name)];
 });
 
-registerConverter('Lista', ({graph: g, layer, inputs: [x], outputShapes: [shape]}) => {
-  const lista = layer as Lista;
+registerConverter(Lista, (lista, {graph: g, inputs: [x], outputShapes: [shape]}) => {
   const name = lista.name;
   const T = lista.iterations;
   const n = lista.units;
-  const theta = weightValues(layer, 'theta');
-  const gamma = lista.variant === 'alista' ? weightValues(layer, 'gamma') : undefined;
+  const theta = weightValues(lista, 'theta');
+  const gamma = lista.variant === 'alista' ? weightValues(lista, 'gamma') : undefined;
   const matrices = new Map<string, string>();
   const matrix = (weight: string, transpose = false): string => {
     const key = `${weight}${transpose ? 'T' : ''}`;
     if (!matrices.has(key)) {
-      const w = layer.weights.find((v) => v.originalName === weight || v.originalName.endsWith(`/${weight}`));
-      if (!w) unsupported(layer, `weight '${weight}' not found (is the layer built?)`);
+      const w = lista.weights.find((v) => v.originalName === weight || v.originalName.endsWith(`/${weight}`));
+      if (!w) unsupported(lista, `weight '${weight}' not found (is the layer built?)`);
       matrices.set(key, g.tensor(`${name}/${key}`, w.read(), transpose ? [1, 0] : undefined));
     }
     return matrices.get(key)!;
@@ -167,9 +165,9 @@ registerConverter('Lista', ({graph: g, layer, inputs: [x], outputShapes: [shape]
   return [z!];
 });
 
-registerConverter('UnitNormalization', ({graph: g, layer, inputs: [input], outputShapes: [shape]}) => {
+registerConverter(UnitNormalization, (layer, {graph: g, inputs: [input], outputShapes: [shape]}) => {
   // y = x / √max(Σx², ε) along the layer's axis, in the tfjs (NHWC) order of the input.
-  const {axis, epsilon} = layer as UnitNormalization;
+  const {axis, epsilon} = layer;
   const x = g.nhwc(input);
   const at = axis < 0 ? axis + x.shape.length : axis;
   const reduced = x.shape.map((d, i) => (i === at ? 1 : d));
