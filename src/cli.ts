@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
- * The `sparseland` command line: `export` (ONNX), `train`, `eval` and `sample` (CSC-CTRL).
+ * The `sparseland` command line: `train`, `eval` and `sample` (CSC-CTRL), `reproduce` (the papers'
+ * experiments) and `export` (ONNX).
  */
 import {EVAL} from './commands/eval';
 import {EXPORT} from './commands/export';
 import {createProgram, runCommands} from './commands/io';
+import {REPRODUCE} from './commands/reproduce';
 import {SAMPLE} from './commands/sample';
 import {TRAIN} from './commands/train';
 import {version} from './version';
@@ -21,9 +23,9 @@ export async function main(argv: string[], out: (line: string) => void = console
                            progress?: NodeJS.WriteStream): Promise<number> {
   const io = {out, err, progress};
   const program = createProgram('sparseland', io)
-    .description('Unrolled sparse-coding networks: train, evaluate and sample CSC-CTRL autoencoders, and export models to ONNX.')
+    .description('Unrolled sparse-coding networks: train, evaluate and sample CSC-CTRL autoencoders, reproduce the papers\' experiments, and export models to ONNX.')
     .version(version, '-V, --version', 'print the version');
-  return runCommands(program, [TRAIN, EVAL, SAMPLE, EXPORT], argv, io, signal);
+  return runCommands(program, [TRAIN, EVAL, SAMPLE, REPRODUCE, EXPORT], argv, io, signal);
 }
 
 if (require.main === module) {

@@ -22,5 +22,6 @@ export * as models from '../models';
 export * as onnx from './onnx';
 export * as pretrained from './pretrained';
 export * as train from './train';
+export * as reproduce from './reproduce';
 export {layerClasses} from '../layers/register';
 export {version} from './version';

@@ -41,6 +41,14 @@ export interface CommandSpec<T> {
   run: (args: string[], values: Partial<T>, context: RunContext) => Promise<number>;
 }
 
+/** Commands under one name: `sparseland reproduce lista`, each subcommand with its own flags and help. */
+export interface CommandGroup {
+  name: string;
+  summary: string;
+  description: string;
+  commands: CommandSpec<any>[];
+}
+
 /** The root command: writes to `io`, throws instead of exiting, and suggests the nearest command or flag to a typo. */
 export function createProgram(name: string, io: CommandIo): Command {
   const line = (write: (line: string) => void) => (text: string) => write(text.replace(/\n$/, ''));
@@ -51,15 +59,35 @@ export function createProgram(name: string, io: CommandIo): Command {
     .showHelpAfterError(`(${name} --help lists the commands)`);
 }
 
-/** Adds the command `spec` to `program`; when it runs, `done` receives its exit status. */
-function addCommand<T>(program: Command, spec: CommandSpec<T>, context: Omit<RunContext, 'usage'>,
+/** The command's words after the program's name: `reproduce lista`. */
+function pathOf(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/** The name of the program that `command` belongs to. */
+function rootName(command: Command): string {
+  let c = command;
+  while (c.parent) c = c.parent;
+  return c.name();
+}
+
+/** Adds the command `spec` (or the group of commands) to `parent`; when one runs, `done` receives its exit status. */
+function addCommand<T>(parent: Command, spec: CommandSpec<T> | CommandGroup, context: Omit<RunContext, 'usage'>,
                        done: (status: number) => void): void {
-  // program.command() copies the program's output, exit and suggestion settings to the command.
-  const command = program.command(spec.name)
+  if ('commands' in spec) {
+    const group = parent.command(spec.name).summary(spec.summary).description(spec.description);
+    group.showHelpAfterError(`(${rootName(parent)} ${pathOf(group)} --help lists its commands)`);
+    for (const child of spec.commands) addCommand(group, child, context, done);
+    return;
+  }
+  // command() copies the parent's output, exit and suggestion settings to the command.
+  const command = parent.command(spec.name)
     .usage(usageLine(spec.flags, spec.arguments.map(([name]) => name)))
     .summary(spec.summary)
-    .description(spec.description)
-    .showHelpAfterError(`(${program.name()} ${spec.name} --help lists its arguments and flags)`);
+    .description(spec.description);
+  command.showHelpAfterError(`(${rootName(parent)} ${pathOf(command)} --help lists its arguments and flags)`);
   for (const [name, description] of spec.arguments) command.argument(name, description);
   addFlags(command, spec.flags);
   command.action(async () => {
@@ -72,7 +100,7 @@ function addCommand<T>(program: Command, spec: CommandSpec<T>, context: Omit<Run
  * Adds `specs` to `program` and runs the command line `argv` (without `node` and the script);
  * resolves to the exit status: 0 done (and `--help`, `--version`), 1 failed, 2 a usage error.
  */
-export async function runCommands(program: Command, specs: CommandSpec<any>[], argv: string[], io: CommandIo,
+export async function runCommands(program: Command, specs: (CommandSpec<any> | CommandGroup)[], argv: string[], io: CommandIo,
                                   signal?: AbortSignal): Promise<number> {
   let status = 0;
   for (const spec of specs) addCommand(program, spec, {io, signal}, (s) => status = s);
@@ -90,7 +118,9 @@ export async function runCommands(program: Command, specs: CommandSpec<any>[], a
       return 1;
     }
     // Help asked for (`--help`, `help [command]`) and the version are not errors; every other is one of usage.
-    const done = ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(e.code);
+    // (A group's help shown because no subcommand was given is `commander.help` with exit code 1: a usage error.)
+    const done = ['commander.helpDisplayed', 'commander.version'].includes(e.code) ||
+                 (e.code === 'commander.help' && e.exitCode === 0);
     return done ? 0 : USAGE_ERROR;
   }
 }

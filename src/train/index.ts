@@ -11,3 +11,5 @@ export type {EvalLine} from './ctrl_curves';
 export type {CtrlEvalOptions, CtrlEvaluation} from './ctrl_eval';
 export {loadTrainedModels, copyWeights, PRETRAINED} from './trained_models';
 export type {TrainedModels} from './trained_models';
+export {trainListaStagewise, stagewisePhases, layerNmseDb} from './lista_stagewise';
+export type {StagewiseOptions, StagewiseProgress, PhaseRecord} from './lista_stagewise';

@@ -33,7 +33,7 @@ describe('sparseland command line (commander)', () => {
     assert.equal(await run(['--help']), 0);
     const help = out.join('\n');
     assert.match(help, /^Usage: sparseland \[options\] \[command\]/);
-    for (const command of ['train', 'eval', 'sample', 'export']) assert.match(help, new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['train', 'eval', 'sample', 'reproduce', 'export']) assert.match(help, new RegExp(`^  ${command} `, 'm'));
     assert.deepEqual(err, []);
     // `help train` is `train --help`.
     assert.equal(await run(['help', 'train']), 0);
