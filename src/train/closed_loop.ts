@@ -136,7 +136,8 @@ function readPowers(optimizer: tf.AdamOptimizer): [number, number] {
 }
 
 function writePowers(optimizer: tf.AdamOptimizer, [b1, b2]: [number, number], owner: string): void {
-  if (![b1, b2].every((b) => Number.isFinite(b) && b > 0 && b <= 1)) v.reject(NAME, owner, 'two numbers in (0, 1]', [b1, b2]);
+  // β^t reaches 0 in float32 after enough steps (0.5^t underflows from t ≈ 150): 0 is a value a checkpoint holds.
+  if (![b1, b2].every((b) => Number.isFinite(b) && b >= 0 && b <= 1)) v.reject(NAME, owner, 'two numbers in [0, 1]', [b1, b2]);
   const {accBeta1, accBeta2} = optimizer as unknown as AdamPowers;
   tf.tidy(() => {
     accBeta1.assign(tf.scalar(b1));

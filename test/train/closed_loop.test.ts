@@ -309,6 +309,24 @@ describe('ClosedLoopTrainer', () => {
     }
   });
 
+  it("Adam's β powers restore at 0, where β₁ = 0.5 underflows in float32 after about 150 steps; outside [0, 1] they are rejected", async () => {
+    const models = tiny();
+    const trainer = new ClosedLoopTrainer({...models, mode: 'multi', numClasses: 3, learningRate: 1e-3, beta1: 0.5});
+    const b = batch(3);
+    trainer.trainRound(b.images, b.labels);
+    const state = await trainer.getState();
+    assert.equal(Math.fround(0.5 ** 160), 0);
+    await trainer.setState({...state, betaPowers: {encoder: [0, 0.5], decoder: [0, 0.25]}});
+    const again = await trainer.getState();
+    assert.deepEqual(again.betaPowers, {encoder: [0, 0.5], decoder: [0, 0.25]});
+    await assert.rejects(trainer.setState({...again, betaPowers: {encoder: [-0.1, 0.5], decoder: [0, 0.25]}}),
+                         /ClosedLoopTrainer: state.betaPowers.encoder must be two numbers in \[0, 1\], got \[-0.1, 0.5\]/);
+    tf.dispose([...state.encoderOptimizer, ...state.decoderOptimizer, ...again.encoderOptimizer, ...again.decoderOptimizer]
+      .map((w) => w.tensor).filter((t) => !t.isDisposed));
+    trainer.dispose();
+    b.images.dispose();
+  });
+
   it('rejects bad arguments, naming them', () => {
     const {encoder, decoder} = tiny();
     const make = (extra: object) => () => new ClosedLoopTrainer({encoder, decoder, ...extra});
