@@ -2,9 +2,12 @@
  * Pretrained models shipped in the package's `pretrained/` folder, loaded with one call:
  *
  *     const {encoder, decoder, info} = await sl.pretrained.load('mnist-csc-ctrl');
+ *     const {model, dictionary, info} = await sl.pretrained.load('alista-250x500');
  *
- * Each model is a folder `pretrained/<name>/` with `encoder/` and `decoder/` (tfjs layers
- * format) and `info.json` (how it was trained and its evaluation, with the commands).
+ * Each model is a folder `pretrained/<name>/` with `info.json` (how it was trained and its
+ * evaluation, with the commands) and either `encoder/` and `decoder/` (an autoencoder, tfjs
+ * layers format) or `model/` (a sparse coder), with `dictionary.bin` (the float32 dictionary,
+ * row-major, shape in `info.json`) where the model does not hold its dictionary as a weight.
  */
 import * as tf from '@tensorflow/tfjs';
 // Every sparseland layer class registered, so that the models load.
@@ -25,11 +28,28 @@ export interface PretrainedInfo {
   [key: string]: unknown;
 }
 
-export interface PretrainedModel {
+/** A pretrained autoencoder: features `encoder(x)`, reconstructions `decoder(features)`. */
+export interface PretrainedAutoencoder {
   encoder: tf.LayersModel;
   decoder: tf.LayersModel;
   info: PretrainedInfo;
 }
+
+/** A pretrained sparse coder: `model` maps measurements `y [batch, M]` to codes `x̂ [batch, N]` for `y ≈ A x`. */
+export interface PretrainedCoder {
+  model: tf.LayersModel;
+  /** The dictionary `A` (`[M, N]`) the model was trained for. */
+  dictionary: tf.Tensor2D;
+  info: PretrainedInfo;
+}
+
+/** The shipped sparse coders (test/pretrained.test.ts checks both lists against the folders). */
+export const PRETRAINED_CODERS = ['alista-250x500', 'lista-cpss-250x500'] as const;
+export type PretrainedCoderName = typeof PRETRAINED_CODERS[number];
+
+/** The shipped autoencoders. */
+export const PRETRAINED_AUTOENCODERS = ['mnist-csc-ctrl'] as const;
+export type PretrainedAutoencoderName = typeof PRETRAINED_AUTOENCODERS[number];
 
 /** The package's `pretrained/` folder (found from this file, in `src/` or in the build's `dist/src/`). */
 export function pretrainedDir(): string {
@@ -68,15 +88,42 @@ function readInfo(file: string): PretrainedInfo {
 }
 
 /**
- * Loads a pretrained encoder/decoder pair (the encoder first, so that a tied decoder finds its
- * stages), through {@link FileSystemHandler} and its checks even where tfjs-node handles `file://`.
+ * Loads a pretrained model by name (see {@link available}), through {@link FileSystemHandler}
+ * and its checks even where tfjs-node handles `file://`: an autoencoder (the encoder first, so
+ * that a tied decoder finds its stages) or a sparse coder with its dictionary.
  */
-export async function load(name: string): Promise<PretrainedModel> {
+export async function load(name: PretrainedAutoencoderName): Promise<PretrainedAutoencoder>;
+export async function load(name: PretrainedCoderName): Promise<PretrainedCoder>;
+export async function load(name: string): Promise<PretrainedAutoencoder | PretrainedCoder>;
+export async function load(name: string): Promise<PretrainedAutoencoder | PretrainedCoder> {
   const names = available();
   if (!names.includes(name)) v.reject('pretrained.load', 'name', `one of ${names.map((n) => `'${n}'`).join(', ')}`, name);
   const dir = path.join(pretrainedDir(), name);
   const info = readInfo(path.join(dir, 'info.json'));
-  const encoder = await tf.loadLayersModel(new FileSystemHandler(path.join(dir, 'encoder', 'model.json')));
-  const decoder = await loadTiedTo(encoder, () => tf.loadLayersModel(new FileSystemHandler(path.join(dir, 'decoder', 'model.json'))));
+  const modelFile = (folder: string) => new FileSystemHandler(path.join(dir, folder, 'model.json'));
+  if (existsSync(path.join(dir, 'model'))) {
+    const model = await tf.loadLayersModel(modelFile('model'));
+    return {model, dictionary: coderDictionary(dir, model, info), info};
+  }
+  const encoder = await tf.loadLayersModel(modelFile('encoder'));
+  const decoder = await loadTiedTo(encoder, () => tf.loadLayersModel(modelFile('decoder')));
   return {encoder, decoder, info};
+}
+
+/** A coder's dictionary: `dictionary.bin` (shape `info.dictionaryShape`) if shipped, else the model's weight `A`. */
+function coderDictionary(dir: string, model: tf.LayersModel, info: PretrainedInfo): tf.Tensor2D {
+  const file = path.join(dir, 'dictionary.bin');
+  if (existsSync(file)) {
+    const shape = info.dictionaryShape as [number, number] | undefined;
+    const bytes = readFileSync(file);
+    if (!Array.isArray(shape) || bytes.byteLength !== 4 * shape[0] * shape[1]) {
+      throw new Error(`pretrained.load: '${file}' holds ${bytes.byteLength} bytes, not the 4·M·N of info.json's ` +
+                      `dictionaryShape ${JSON.stringify(shape)}`);
+    }
+    const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    return tf.tensor2d(values, shape);
+  }
+  const weight = model.weights.find((w) => w.originalName.split('/').pop() === 'A');
+  if (!weight) throw new Error(`pretrained.load: the model in '${dir}' holds no dictionary 'A' and there is no dictionary.bin`);
+  return weight.read().clone() as tf.Tensor2D;
 }

@@ -58,6 +58,41 @@ describe('sl.pretrained', () => {
 
   it('rejects an unknown name, listing the known ones', async () => {
     await assert.rejects(sl.pretrained.load('cifar-csc-ctrl'),
-                         /pretrained.load: name must be one of 'mnist-csc-ctrl', got 'cifar-csc-ctrl'/);
+                         /pretrained.load: name must be one of 'alista-250x500', .*'mnist-csc-ctrl', got 'cifar-csc-ctrl'/);
   });
+
+  it('the shipped folders are the listed autoencoders and sparse coders', () => {
+    assert.deepEqual(sl.pretrained.available(),
+                     [...sl.pretrained.PRETRAINED_AUTOENCODERS, ...sl.pretrained.PRETRAINED_CODERS].sort());
+  });
+});
+
+describe('sl.pretrained sparse coders', () => {
+  for (const name of sl.pretrained.PRETRAINED_CODERS) {
+    it(`'${name}' maps y [batch, 250] to x̂ [batch, 500] and reaches its recorded NMSE per layer (within 0.5 dB)`, async () => {
+      const {model, dictionary, info} = await sl.pretrained.load(name);
+      assert.deepEqual(dictionary.shape, [250, 500]);
+      assert.match(info.command, /sparseland reproduce lista/);
+      const evaluation = info.evaluation as {nmseDb: number[]; seed: number};
+      const recipe = info.recipe as {p: number; seed: number};
+      // The dictionary is the one the recipe's seed draws.
+      const drawn = sl.data.syntheticLasso({seed: recipe.seed});
+      assert.ok(tf.max(tf.abs(tf.sub(drawn.A, dictionary))).dataSync()[0] < 1e-6);
+      // The recorded codes (a seed training did not use): the record to 0.5 dB per layer.
+      const test = sl.data.syntheticLasso({dictionary, p: recipe.p, seed: evaluation.seed}).sample(1000);
+      const out = model.predict(test.x) as tf.Tensor;
+      assert.deepEqual(out.shape, [1000, 500]);
+      const layer = model.layers[0] as sl.layers.Lista;
+      const measured = sl.reproduce.nmsePerLayer(layer, test.x, test.z);
+      measured.forEach((db, k) => assert.ok(Math.abs(db - evaluation.nmseDb[k]) < 0.5,
+                                            `layer ${k + 1}: ${db.toFixed(2)} dB, recorded ${evaluation.nmseDb[k].toFixed(2)} dB`));
+      // Codes of another seed: at −48 dB a few codes weigh much, and 1,000 codes of two seeds differ by up to 0.7 dB.
+      const other = sl.data.syntheticLasso({dictionary, p: recipe.p, seed: 97_531}).sample(1000);
+      const last = sl.reproduce.nmsePerLayer(layer, other.x, other.z).at(-1)!;
+      assert.ok(Math.abs(last - evaluation.nmseDb.at(-1)!) < 1.5, `another seed: ${last.toFixed(2)} dB`);
+      tf.dispose([other.x, other.z]);
+      tf.dispose([drawn.A, dictionary, test.x, test.z, out]);
+      model.dispose();
+    });
+  }
 });

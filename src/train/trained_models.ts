@@ -28,8 +28,14 @@ export interface TrainedModels {
 /** Loads the models of a run directory (final models, else the latest checkpoint) or of `pretrained:NAME`. */
 export async function loadTrainedModels(source: string): Promise<TrainedModels> {
   if (source.startsWith(PRETRAINED)) {
-    const {encoder, decoder, info} = await load(source.slice(PRETRAINED.length));
-    return {encoder, decoder, data: info.data as string | undefined};
+    const name = source.slice(PRETRAINED.length);
+    const loaded = await load(name);
+    if (!('encoder' in loaded)) {
+      loaded.model.dispose();
+      loaded.dictionary.dispose();
+      throw new Error(`'${source}' is a sparse coder, not a CSC-CTRL autoencoder`);
+    }
+    return {encoder: loaded.encoder, decoder: loaded.decoder, data: loaded.info.data as string | undefined};
   }
   const meta = path.join(source, 'run.json');
   type Recorded = {data?: string; cacheDir?: string; shardSize?: number};
