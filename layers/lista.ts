@@ -268,6 +268,11 @@ export class Lista extends tf.layers.Layer {
     ];
   }
 
+  /** The fixed dictionary `A` that the coupled variants hold as a weight; undefined for `'lista'` (or before build). */
+  get fixedDictionary(): tf.Tensor2D | undefined {
+    return this.dictionary?.read() as tf.Tensor2D | undefined;
+  }
+
   /** How many entries bypass the shrinkage at iteration `k` (1-based): `⌊min(k·p, p_max)·N/100⌋`. */
   private selectedCount(k: number): number {
     if (this.supportSelection === undefined) return 0;

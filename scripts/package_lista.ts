@@ -38,8 +38,7 @@ async function run(): Promise<void> {
   await fs.rm(target, {recursive: true, force: true});
   await fs.mkdir(target, {recursive: true});
   await fs.cp(source, path.join(target, 'model'), {recursive: true});
-  const holdsDictionary = layer.weights.some((w) => w.originalName.split('/').pop() === 'A');
-  if (!holdsDictionary) await fs.writeFile(path.join(target, 'dictionary.bin'), Buffer.from((await training.A.data()).buffer));
+  if (!layer.fixedDictionary) await fs.writeFile(path.join(target, 'dictionary.bin'), Buffer.from((await training.A.data()).buffer));
   const bytes = (await fs.readdir(path.join(target, 'model'))).reduce((s, f) => s + readFileSync(path.join(target, 'model', f)).byteLength, 0);
   const trainedMinutes = state.phases.reduce((s, r) => s + r.seconds, 0) / 60;
   const info = {

@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 // Every sparseland layer class registered, so that the models load.
 import '../layers';
 import {loadTiedTo} from '../layers/csc_decoder';
+import {Lista} from '../layers/lista';
 import {existsSync, readdirSync, readFileSync} from 'fs';
 import * as path from 'path';
 import {FileSystemHandler} from './io/file_system';
@@ -123,7 +124,8 @@ function coderDictionary(dir: string, model: tf.LayersModel, info: PretrainedInf
     const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     return tf.tensor2d(values, shape);
   }
-  const weight = model.weights.find((w) => w.originalName.split('/').pop() === 'A');
-  if (!weight) throw new Error(`pretrained.load: the model in '${dir}' holds no dictionary 'A' and there is no dictionary.bin`);
-  return weight.read().clone() as tf.Tensor2D;
+  const layer = model.layers[0];
+  const held = layer instanceof Lista ? layer.fixedDictionary : undefined;
+  if (!held) throw new Error(`pretrained.load: the model in '${dir}' holds no dictionary 'A' and there is no dictionary.bin`);
+  return held.clone();
 }

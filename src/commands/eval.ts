@@ -8,7 +8,7 @@ import {openDataset} from '../train/ctrl_run';
 import {evaluateCscCtrl} from '../train/ctrl_eval';
 import {loadTrainedModels, PRETRAINED} from '../train/trained_models';
 import {CommandSpec} from './io';
-import {BACKENDS, FlagTable, integer} from './options';
+import {backendFlag, FlagTable, integer} from './options';
 
 /** What the flags of `eval` set. */
 export interface EvalValues {
@@ -32,7 +32,7 @@ export const EVAL_FLAGS: FlagTable<EvalValues> = [
    description: "principal directions of each class's subspace"},
   {flags: '--grid <file>', key: 'grid', default: 'RUN/eval.png, or eval.png for pretrained:NAME',
    description: 'PNG of originals above reconstructions'},
-  {flags: '--backend <name>', key: 'backend', choices: BACKENDS, default: 'the best available', description: 'the tensor backend'},
+  backendFlag(),
   {flags: '--json', key: 'json', description: 'print the results as one JSON object'},
 ];
 

@@ -134,3 +134,9 @@ export function readFlags<T>(command: Command, table: FlagTable<T>): Partial<T> 
   }
   return values;
 }
+
+/** `--backend <name>`, the same flag in every command's table (in the help group `group`, if given). */
+export function backendFlag<T extends {backend: string}>(group?: string): Flag<T, 'backend'> {
+  return {flags: '--backend <name>', key: 'backend', choices: BACKENDS as readonly T['backend'][],
+          default: 'the best available', description: 'the tensor backend', ...(group === undefined ? {} : {group})};
+}

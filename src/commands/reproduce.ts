@@ -8,7 +8,7 @@ import {LISTA_VARIANTS, ListaVariant} from '../../layers/lista';
 import {setBackend} from '../backend';
 import {reproduceLista, variantSlug} from '../reproduce/lista';
 import {CommandGroup, CommandSpec} from './io';
-import {BACKENDS, FlagTable, integer, number, Parse} from './options';
+import {backendFlag, FlagTable, integer, number, Parse} from './options';
 import {InvalidArgumentError} from 'commander';
 
 /** The command line's names of the variants (`lista-cpss`), from the library's list. */
@@ -48,7 +48,7 @@ export const REPRODUCE_LISTA_FLAGS: FlagTable<ReproduceListaValues> = [
    description: 'a time budget for the whole run, shared by the variants (a short version of the same recipe)'},
   {flags: '--seed <n>', key: 'seed', parse: integer(0), default: '0', description: 'seed of the dictionary and the training codes'},
   {flags: '--resume', key: 'resume', description: 'continue the run in --out (finished variants are kept)'},
-  {flags: '--backend <name>', key: 'backend', choices: BACKENDS, default: 'the best available', description: 'the tensor backend'},
+  backendFlag(),
 ];
 
 /** The command line that `values` come from, for the run's record. */

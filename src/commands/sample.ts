@@ -8,7 +8,7 @@ import {writeImageGrid} from '../io/image_grid';
 import {openDataset} from '../train/ctrl_run';
 import {loadTrainedModels} from '../train/trained_models';
 import {CommandSpec} from './io';
-import {BACKENDS, FlagTable, integer} from './options';
+import {backendFlag, FlagTable, integer} from './options';
 
 /** What the flags of `sample` set. */
 export interface SampleValues {
@@ -32,7 +32,7 @@ export const SAMPLE_FLAGS: FlagTable<SampleValues> = [
   {flags: '--components <k>', key: 'components', parse: integer(1), default: '10, at most the feature dimension − 1',
    description: "principal directions of each class's subspace"},
   {flags: '--seed <n>', key: 'seed', parse: integer(0), default: '0', description: 'seed of the drawn features'},
-  {flags: '--backend <name>', key: 'backend', choices: BACKENDS, default: 'the best available', description: 'the tensor backend'},
+  backendFlag(),
 ];
 
 /** `sparseland sample`. */

@@ -13,7 +13,7 @@ import {CTRL_RUN_DEFAULTS, CtrlRunOptions, openDataset, ResumeMode, trainCscCtrl
 import {curvesAtCheckpoints} from '../train/ctrl_curves';
 import {evaluateCscCtrl} from '../train/ctrl_eval';
 import {CommandIo, CommandSpec} from './io';
-import {BACKENDS, FlagTable, integer, integerList, number} from './options';
+import {backendFlag, FlagTable, integer, integerList, number} from './options';
 
 /** The command line's training presets: a model preset with its data and run settings. */
 export const TRAIN_PRESETS: Record<string, CtrlRunOptions> = {
@@ -127,8 +127,7 @@ export const TRAIN_FLAGS: FlagTable<TrainValues> = ([
   {flags: '--max-rounds <n>', key: 'maxRounds', group: RUN, parse: integer(1), description: 'stop (resumably) after N rounds'},
   {flags: '--max-minutes <x>', key: 'maxMinutes', group: RUN, parse: number(0),
    description: 'stop (resumably) after the round that passes X minutes'},
-  {flags: '--backend <name>', key: 'backend', group: RUN, choices: BACKENDS, default: 'the best available',
-   description: 'the tensor backend'},
+  backendFlag(RUN),
 ] satisfies FlagTable<TrainValues>).map((flag) => ({...flag, default: flag.default ?? runDefault(flag.key)}));
 
 /** Formats a round's terms compactly: `objective 9.38 rZ 35.3 ...`. */

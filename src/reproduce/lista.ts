@@ -230,10 +230,7 @@ export async function reproduceLista(options: ReproduceListaOptions): Promise<Li
                                                 phases: [], checkpoint: null, done: false};
         if (current.phasesDone > 0) log(`${variantSlug(variant)}: continuing after phase ${current.phasesDone} of ${phases.length}`);
         await trainListaStagewise(layer, {
-          sample: (batch) => {
-            const {x, z} = problem.sample(batch);
-            return {x, z};
-          },
+          sample: problem.sample,
           validation: {x: validation.x, z: validation.z},
           ...options.trainer,
           phaseSeconds: variantSeconds === undefined ? undefined : (t) => variantSeconds * t / weightSum,

@@ -18,6 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {Lista} from '../../layers/lista';
+import {nmseDb} from '../data/synthetic';
 import * as v from '../util/validate';
 
 const NAME = 'trainListaStagewise';
@@ -89,18 +90,10 @@ export function stagewisePhases(layers: number, refinements: number[]): {layer: 
   ]).flat();
 }
 
-/** `10 log10(‖ẑ − z‖² / ‖z‖²)` over the whole set. */
-function nmse(codes: tf.Tensor, z: tf.Tensor): number {
-  const ratio = tf.tidy(() => tf.div(tf.sum(tf.square(tf.sub(codes, z))), tf.sum(tf.square(z))));
-  const value = ratio.dataSync()[0];
-  ratio.dispose();
-  return 10 * Math.log10(value);
-}
-
 /** Validation NMSE (dB) of the network cut after `count` layers. */
 export function layerNmseDb(layer: Lista, x: tf.Tensor2D, z: tf.Tensor2D, count: number): number {
   const codes = layer.iterates(x, count);
-  const value = nmse(codes[count - 1], z);
+  const value = nmseDb(codes[count - 1], z);
   tf.dispose(codes);
   return value;
 }

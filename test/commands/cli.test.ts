@@ -3,7 +3,6 @@ import {Command} from 'commander';
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'fs';
 import {tmpdir} from 'os';
 import * as path from 'path';
-import {main} from '../../src/cli';
 import {EVAL_FLAGS} from '../../src/commands/eval';
 import {EXPORT_FLAGS} from '../../src/commands/export';
 import {addFlags, FlagTable, readFlags} from '../../src/commands/options';
@@ -11,18 +10,13 @@ import {SAMPLE_FLAGS} from '../../src/commands/sample';
 import {TRAIN_FLAGS, TRAIN_PRESETS} from '../../src/commands/train';
 import {CTRL_RUN_DEFAULTS} from '../../src/train/ctrl_run';
 import {version} from '../../src/version';
+import {cliRunner} from './cli_runner';
 
 /** The long flag of a table entry: `--batch <n>` → `--batch`. */
 const longFlag = (flags: string) => flags.split(' ')[0];
 
 describe('sparseland command line (commander)', () => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const run = (args: string[]) => {
-    out.length = 0;
-    err.length = 0;
-    return main(args, (line) => out.push(line), (line) => err.push(line));
-  };
+  const {run, out, err} = cliRunner();
   let dir: string;
   before(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'sparseland-cli-'));

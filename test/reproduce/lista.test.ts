@@ -4,9 +4,9 @@ import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'fs';
 import {tmpdir} from 'os';
 import * as path from 'path';
 import {Lista} from '../../layers/lista';
-import {main} from '../../src/cli';
 import {syntheticLasso} from '../../src/data/synthetic';
 import {FileSystemHandler} from '../../src/io/file_system';
+import {cliRunner} from '../commands/cli_runner';
 import {ListaReproduction, nmsePerLayer, reproduceLista, solverNmse} from '../../src/reproduce/lista';
 
 const SIZE = {m: 12, n: 24, layers: 3, validationCodes: 100, testCodes: 100};
@@ -93,13 +93,7 @@ describe('reproduceLista: the LISTA benchmark recipe', () => {
   });
 
   it('sparseland reproduce lista: its help, and bad values as usage errors (status 2) that name the flag', async () => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const run = (args: string[]) => {
-      out.length = 0;
-      err.length = 0;
-      return main(args, (line) => out.push(line), (line) => err.push(line));
-    };
+    const {run, out, err} = cliRunner();
     assert.equal(await run(['reproduce', 'lista', '--help']), 0);
     assert.match(out.join('\n'), /^Usage: sparseland reproduce lista \[options\]/);
     for (const flag of ['--variants', '--snr', '--out', '--minutes', '--seed', '--resume']) assert.ok(out.join('\n').includes(`  ${flag}`), flag);
