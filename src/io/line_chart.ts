@@ -28,6 +28,15 @@ export interface ChartPanel {
   series: ChartSeries[];
   /** Logarithmic y scale. Default false. */
   logY?: boolean;
+  /** Single values to compare with (published figures): black diamonds with their label. Default none. */
+  references?: ChartReference[];
+}
+
+/** One value to compare with, drawn as a labelled diamond at `(x, y)`. */
+export interface ChartReference {
+  label: string;
+  x: number;
+  y: number;
 }
 
 export interface ChartOptions {
@@ -58,6 +67,15 @@ function panelRows(panels: unknown): {x: number; y: number; series: string}[][] 
     if (!Array.isArray(panel.series) || panel.series.length === 0) {
       v.reject(NAME, `${at}.series`, 'a non-empty array of series', panel.series);
     }
+    if (panel.references !== undefined && !Array.isArray(panel.references)) {
+      v.reject(NAME, `${at}.references`, 'an array of {label, x, y}', panel.references);
+    }
+    (panel.references ?? []).forEach((r, i) => {
+      if (typeof r !== 'object' || r === null || typeof r.label !== 'string' ||
+          ![r.x, r.y].every((n) => typeof n === 'number' && Number.isFinite(n))) {
+        v.reject(NAME, `${at}.references[${i}]`, '{label: string, x and y finite numbers}', r);
+      }
+    });
     const names = new Set<string>();
     return panel.series.flatMap((s: ChartSeries, i) => {
       const sat = `${at}.series[${i}]`;
@@ -86,20 +104,29 @@ function chartSpec(panels: ChartPanel[], rows: {x: number; y: number; series: st
     background: 'white',
     columns,
     resolve: {scale: {x: 'independent', y: 'independent', color: 'independent'}},
-    concat: panels.map((panel, p) => ({
-      title: panel.title,
-      width: plotWidth,
-      height: plotHeight,
-      data: {values: rows[p]},
-      mark: {type: 'line', point: Math.max(...panel.series.map((s) => s.x.length)) <= DOTTED_POINTS},
-      encoding: {
-        x: {field: 'x', type: 'quantitative', title: xLabel ?? null, scale: {zero: false}, axis: {format: '~f'}},
-        y: {field: 'y', type: 'quantitative', title: panel.yLabel ?? null,
-            scale: panel.logY ? {type: 'log'} : {zero: false}, axis: {format: panel.logY ? '~e' : '~f'}},
-        color: {field: 'series', type: 'nominal', title: null, scale: {domain: panel.series.map((s) => s.name)},
-                legend: {orient: 'top', direction: 'horizontal', labelLimit: 0}},
-      },
-    })),
+    concat: panels.map((panel, p) => {
+      const x = {field: 'x', type: 'quantitative', title: xLabel ?? null, scale: {zero: false}, axis: {format: '~f'}};
+      const y = {field: 'y', type: 'quantitative', title: panel.yLabel ?? null,
+                 scale: panel.logY ? {type: 'log'} : {zero: false}, axis: {format: panel.logY ? '~e' : '~f'}};
+      const lines = {
+        data: {values: rows[p]},
+        mark: {type: 'line', point: Math.max(...panel.series.map((s) => s.x.length)) <= DOTTED_POINTS},
+        encoding: {
+          x, y,
+          color: {field: 'series', type: 'nominal', title: null, scale: {domain: panel.series.map((s) => s.name)},
+                  legend: {orient: 'top', direction: 'horizontal', labelLimit: 0}},
+        },
+      };
+      const references = panel.references ?? [];
+      const layers = references.length === 0 ? [lines] : [
+        lines,
+        {data: {values: references}, mark: {type: 'point', shape: 'diamond', filled: true, color: 'black', size: 70},
+         encoding: {x, y}},
+        {data: {values: references}, mark: {type: 'text', align: 'right', dx: -8, fontSize: 11},
+         encoding: {x, y, text: {field: 'label'}}},
+      ];
+      return {title: panel.title, width: plotWidth, height: plotHeight, layer: layers};
+    }),
   };
 }
 

@@ -29,6 +29,11 @@ export interface SolverOptions {
   fista?: boolean;
   /** Starting code; default zeros of the code shape. */
   start?: tf.Tensor;
+  /**
+   * Called after each iteration `k = 1, …, iterations` with that iteration's code, which is
+   * disposed after the call (so a curve of all the iterates costs one run, not one per length).
+   */
+  onIterate?: (k: number, z: tf.Tensor) => void;
 }
 
 /** Runs ISTA (or FISTA) on the batch `x`; returns the code batch. */
@@ -53,6 +58,7 @@ export function ista(op: DictionaryOperator, x: tf.Tensor, options: SolverOption
     tf.dispose([z, y]);
     z = zNext;
     y = yNext;
+    options.onIterate?.(k + 1, z);
   }
   tf.dispose([y, eta, lambdaStep, muStep]);
   return z;

@@ -48,6 +48,31 @@ describe('lineChartPng', () => {
     assert.ok(c.data.equals(d.data));
   });
 
+  it('draws reference values as labelled marks inside the y range', async () => {
+    const plain = await pixels(await lineChartPng([rising], {width: 300, height: 200}));
+    const marked = await pixels(await lineChartPng([{...rising, references: [{label: 'published', x: 25, y: 600}]}],
+                                                   {width: 300, height: 200}));
+    let differing = 0;
+    for (let i = 0; i < plain.data.length; i++) if (plain.data[i] !== marked.data[i]) differing++;
+    assert.ok(differing > 100, `${differing} differing bytes`);
+    // A reference far below the curve widens the y axis: the curve is drawn in fewer rows.
+    const rowsWithInk = (img: {width: number; height: number; data: Buffer}) => {
+      let rows = 0;
+      for (let r = 0; r < img.height; r++) {
+        let ink = false;
+        for (let c = Math.floor(img.width * 0.4); c < img.width * 0.9 && !ink; c++) {
+          const k = (r * img.width + c) * 3;
+          ink = img.data[k + 2] > img.data[k] + 60; // the first series' blue
+        }
+        if (ink) rows++;
+      }
+      return rows;
+    };
+    const far = await pixels(await lineChartPng([{...rising, references: [{label: 'low', x: 25, y: -20000}]}],
+                                                {width: 300, height: 200}));
+    assert.ok(rowsWithInk(far) < rowsWithInk(plain) / 2, `${rowsWithInk(far)} rows against ${rowsWithInk(plain)}`);
+  });
+
   it('rejects bad arguments with named errors', async () => {
     await assert.rejects(lineChartPng([]), /lineChartPng: panels must be a non-empty array of panels, got \[\]/);
     await assert.rejects(lineChartPng([{title: 't', series: [{name: 'a', x: [1, 2, 3], y: [1, 2]}]}]),
@@ -58,6 +83,10 @@ describe('lineChartPng', () => {
                          /lineChartPng: panels\[0\]\.series\[0\]\.x must be an array of finite numbers/);
     await assert.rejects(lineChartPng([{title: 't', series: [{name: 'a', x: [1], y: [1]}, {name: 'a', x: [1], y: [2]}]}]),
                          /lineChartPng: panels\[0\]\.series\[1\]\.name must be a string unique in its panel, got 'a'/);
+    await assert.rejects(lineChartPng([{...rising, references: [{label: 'p', x: 1, y: NaN}]}]),
+                         /lineChartPng: panels\[0\]\.references\[0\] must be \{label: string, x and y finite numbers\}/);
+    await assert.rejects(lineChartPng([{...rising, references: 'p' as never}]),
+                         /lineChartPng: panels\[0\]\.references must be an array of \{label, x, y\}, got 'p'/);
     await assert.rejects(lineChartPng([rising], {columns: 0}), /lineChartPng: options\.columns must be a positive integer, got 0/);
     await assert.rejects(lineChartPng([rising], {width: 10.5}), /lineChartPng: options\.width must be a positive integer, got 10\.5/);
   });

@@ -34,6 +34,26 @@ describe('ISTA/FISTA reference solvers', () => {
               lassoObjective(op, x, zi, lambda).dataSync()[0]);
   });
 
+  for (const fista of [false, true]) {
+    it(`${fista ? 'FISTA' : 'ISTA'}'s onIterate sees after iteration k the code of a k-iteration run`, () => {
+      const seen: number[][] = [];
+      const ks: number[] = [];
+      const last = ista(op, x, {lambda, lipschitz: L, iterations: 5, fista, onIterate: (k, z) => {
+        ks.push(k);
+        seen.push(Array.from(z.dataSync()));
+      }});
+      assert.deepEqual(ks, [1, 2, 3, 4, 5]);
+      for (const k of [1, 3, 5]) {
+        const direct = ista(op, x, {lambda, lipschitz: L, iterations: k, fista});
+        assert.deepEqual(seen[k - 1], Array.from(direct.dataSync()), `iteration ${k}`);
+        direct.dispose();
+      }
+      assert.deepEqual(seen[4], Array.from(last.dataSync()));
+      assert.notDeepEqual(seen[0], seen[1]);
+      last.dispose();
+    });
+  }
+
   it('memory stays that of one iteration: 500 FISTA iterations leave only the result', () => {
     const before = tf.memory().numTensors;
     let peak = 0;
