@@ -59,11 +59,13 @@ export interface SynthesisAnalysis {
 
 /**
  * The proximal-gradient step of ML-ISTA at one layer:
- * `ReLU(Γ − c·Dᵀ(DΓ − target) + b)`, with `c = 1` when `step` is null.
+ * `ReLU(Γ − c·Dᵀ(DΓ − target) + b)`, with `c = 1` when `step` is null. `synthesized` is `DΓ`
+ * when the caller has it already (the backward pass of ML-ISTA computes it), saving one
+ * transposed convolution.
  */
 export function proxGradStep(op: SynthesisAnalysis, gamma: tf.Tensor, target: tf.Tensor,
-                             step: tf.Tensor | null, bias: tf.Tensor | null): tf.Tensor {
-  const grad = op.adjoint(tf.sub(op.synthesis(gamma), target));
+                             step: tf.Tensor | null, bias: tf.Tensor | null, synthesized?: tf.Tensor): tf.Tensor {
+  const grad = op.adjoint(tf.sub(synthesized ?? op.synthesis(gamma), target));
   const moved = tf.sub(gamma, step === null ? grad : tf.mul(step, grad));
   return tf.relu(bias === null ? moved : tf.add(moved, bias));
 }

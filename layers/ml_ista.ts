@@ -68,7 +68,8 @@ export class MlIsta extends MultiLayerCsc {
       for (let i = this.depth - 1; i > 0; i--) hat.unshift(ops[i].synthesis(hat[0]));
       let previous: tf.Tensor = x;
       for (let i = 0; i < this.depth; i++) {
-        previous = proxGradStep(ops[i], hat[i], previous, w.steps[i], w.biases[i]);
+        // D_iΓ̂_i of layer i ≥ 2 is Γ̂_{i−1}, computed by the backward pass.
+        previous = proxGradStep(ops[i], hat[i], previous, w.steps[i], w.biases[i], i > 0 ? hat[i - 1] : undefined);
       }
       previousTop = top;
       top = previous;

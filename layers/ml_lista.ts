@@ -66,7 +66,10 @@ export class MlLista extends MultiLayerCsc {
       const hat = [top];
       for (let i = this.depth - 1; i > 0; i--) hat.unshift(ops[i].synthesis(hat[0]));
       let previous: tf.Tensor = x;
-      for (let i = 0; i < this.depth; i++) previous = proxGradStep(ops[i], hat[i], previous, null, w.biases[i]);
+      for (let i = 0; i < this.depth; i++) {
+        // B_iΓ̂_i of layer i ≥ 2 is Γ̂_{i−1}, computed by the backward pass.
+        previous = proxGradStep(ops[i], hat[i], previous, null, w.biases[i], i > 0 ? hat[i - 1] : undefined);
+      }
       top = previous;
     }
     return top;
