@@ -3,11 +3,13 @@
  *
  *     const {encoder, decoder, info} = await sl.pretrained.load('mnist-csc-ctrl');
  *     const {model, dictionary, info} = await sl.pretrained.load('alista-250x500');
+ *     const {model, info} = await sl.pretrained.load('ml-csc-mnist-cnn');
  *
  * Each model is a folder `pretrained/<name>/` with `info.json` (how it was trained and its
  * evaluation, with the commands) and either `encoder/` and `decoder/` (an autoencoder, tfjs
- * layers format) or `model/` (a sparse coder), with `dictionary.bin` (the float32 dictionary,
- * row-major, shape in `info.json`) where the model does not hold its dictionary as a weight.
+ * layers format) or `model/` (a sparse coder or a classifier), a sparse coder with
+ * `dictionary.bin` (the float32 dictionary, row-major, shape in `info.json`) where the model does
+ * not hold its dictionary as a weight.
  */
 import * as tf from '@tensorflow/tfjs';
 // Every sparseland layer class registered, so that the models load.
@@ -47,6 +49,16 @@ export interface PretrainedCoder {
 /** The shipped sparse coders (test/pretrained.test.ts checks both lists against the folders). */
 export const PRETRAINED_CODERS = ['alista-250x500', 'lista-cpss-250x500'] as const;
 export type PretrainedCoderName = typeof PRETRAINED_CODERS[number];
+
+/** A pretrained classifier: `model` maps images to class probabilities. */
+export interface PretrainedClassifier {
+  model: tf.LayersModel;
+  info: PretrainedInfo;
+}
+
+/** The shipped classifiers: digits `[batch, 28, 28, 1]` in [0, 1] → class probabilities `[batch, 10]`. */
+export const PRETRAINED_CLASSIFIERS = [] as const;
+export type PretrainedClassifierName = typeof PRETRAINED_CLASSIFIERS[number];
 
 /** The shipped autoencoders. */
 export const PRETRAINED_AUTOENCODERS = ['mnist-csc-ctrl'] as const;
@@ -95,8 +107,9 @@ function readInfo(file: string): PretrainedInfo {
  */
 export async function load(name: PretrainedAutoencoderName): Promise<PretrainedAutoencoder>;
 export async function load(name: PretrainedCoderName): Promise<PretrainedCoder>;
-export async function load(name: string): Promise<PretrainedAutoencoder | PretrainedCoder>;
-export async function load(name: string): Promise<PretrainedAutoencoder | PretrainedCoder> {
+export async function load(name: PretrainedClassifierName): Promise<PretrainedClassifier>;
+export async function load(name: string): Promise<PretrainedAutoencoder | PretrainedCoder | PretrainedClassifier>;
+export async function load(name: string): Promise<PretrainedAutoencoder | PretrainedCoder | PretrainedClassifier> {
   const names = available();
   if (!names.includes(name)) v.reject('pretrained.load', 'name', `one of ${names.map((n) => `'${n}'`).join(', ')}`, name);
   const dir = path.join(pretrainedDir(), name);
@@ -104,6 +117,7 @@ export async function load(name: string): Promise<PretrainedAutoencoder | Pretra
   const modelFile = (folder: string) => new FileSystemHandler(path.join(dir, folder, 'model.json'));
   if (existsSync(path.join(dir, 'model'))) {
     const model = await tf.loadLayersModel(modelFile('model'));
+    if ((PRETRAINED_CLASSIFIERS as readonly string[]).includes(name)) return {model, info};
     return {model, dictionary: coderDictionary(dir, model, info), info};
   }
   const encoder = await tf.loadLayersModel(modelFile('encoder'));

@@ -61,9 +61,9 @@ describe('sl.pretrained', () => {
                          /pretrained.load: name must be one of 'alista-250x500', .*'mnist-csc-ctrl', got 'cifar-csc-ctrl'/);
   });
 
-  it('the shipped folders are the listed autoencoders and sparse coders', () => {
-    assert.deepEqual(sl.pretrained.available(),
-                     [...sl.pretrained.PRETRAINED_AUTOENCODERS, ...sl.pretrained.PRETRAINED_CODERS].sort());
+  it('the shipped folders are the listed autoencoders, sparse coders and classifiers', () => {
+    assert.deepEqual(sl.pretrained.available(), [...sl.pretrained.PRETRAINED_AUTOENCODERS, ...sl.pretrained.PRETRAINED_CODERS,
+                                                 ...sl.pretrained.PRETRAINED_CLASSIFIERS].sort());
   });
 });
 

@@ -1,12 +1,14 @@
 /**
  * `sparseland reproduce <recipe>`: the papers' experiments, each one command that trains, measures
- * and writes its figures and tables. `reproduce lista`: the LISTA family's NMSE per layer.
+ * and writes its figures and tables. `reproduce lista`: the LISTA family's NMSE per layer;
+ * `reproduce ml-csc`: the CNN against the unrolled pursuits on MNIST.
  */
 import {SingleBar} from 'cli-progress';
 import * as path from 'path';
 import {LISTA_VARIANTS, ListaVariant} from '../../layers/lista';
 import {setBackend} from '../backend';
 import {reproduceLista, variantSlug} from '../reproduce/lista';
+import {ML_CSC_MODELS, ML_CSC_RECIPE, MlCscModel, reproduceMlCsc} from '../reproduce/ml_csc';
 import {CommandGroup, CommandSpec} from './io';
 import {backendFlag, FlagTable, integer, number, Parse} from './options';
 import {InvalidArgumentError} from 'commander';
@@ -14,15 +16,21 @@ import {InvalidArgumentError} from 'commander';
 /** The command line's names of the variants (`lista-cpss`), from the library's list. */
 const VARIANT_NAMES = LISTA_VARIANTS.map(variantSlug);
 
+/** A comma-separated list of names among `names` (`what`: the flag's word for them), without repeats. */
+function nameList<T extends string>(what: string, names: readonly string[], values: readonly T[]): Parse<T[]> {
+  return (value) => {
+    const given = value.split(',').map((s) => s.trim());
+    const unknown = given.filter((name) => !names.includes(name));
+    if (unknown.length > 0 || given.length === 0) {
+      throw new InvalidArgumentError(`Expected comma-separated ${what} among ${names.join(', ')}; unknown: ${unknown.join(', ')}.`);
+    }
+    if (new Set(given).size !== given.length) throw new InvalidArgumentError(`Expected each of the ${what} once.`);
+    return given.map((name) => values[names.indexOf(name)]);
+  };
+}
+
 /** Comma-separated variant names (`lista,alista`) as the library's variants. */
-const variantList: Parse<ListaVariant[]> = (value) => {
-  const names = value.split(',').map((s) => s.trim());
-  const unknown = names.filter((name) => !VARIANT_NAMES.includes(name));
-  if (unknown.length > 0 || names.length === 0) {
-    throw new InvalidArgumentError(`Expected comma-separated variants among ${VARIANT_NAMES.join(', ')}; unknown: ${unknown.join(', ')}.`);
-  }
-  return names.map((name) => LISTA_VARIANTS[VARIANT_NAMES.indexOf(name)]);
-};
+const variantList = nameList<ListaVariant>('variants', VARIANT_NAMES, LISTA_VARIANTS);
 
 /** `inf` or a number of dB. */
 const snr: Parse<number> = (value) => (value === 'inf' ? Infinity : number(-Infinity)(value));
@@ -51,14 +59,15 @@ export const REPRODUCE_LISTA_FLAGS: FlagTable<ReproduceListaValues> = [
   backendFlag(),
 ];
 
-/** The command line that `values` come from, for the run's record. */
-function commandLine(values: Partial<ReproduceListaValues>): string {
-  const words = ['sparseland', 'reproduce', 'lista'];
-  for (const flag of REPRODUCE_LISTA_FLAGS) {
+/** The command line of `reproduce <recipe>` that `values` come from, for the run's record. */
+function commandLine<Values>(recipe: string, flags: FlagTable<Values>, values: Partial<Values>): string {
+  const words = ['sparseland', 'reproduce', recipe];
+  for (const flag of flags) {
     const value = values[flag.key];
     if (value === undefined) continue;
     words.push(flag.flags.split(' ')[0]);
     if (flag.key === 'variants') words.push((value as ListaVariant[]).map(variantSlug).join(','));
+    else if (Array.isArray(value)) words.push(value.join(','));
     else if (typeof value !== 'boolean') words.push(value === Infinity ? 'inf' : String(value));
   }
   return words.join(' ');
@@ -81,7 +90,7 @@ export const REPRODUCE_LISTA: CommandSpec<ReproduceListaValues> = {
       let barOf: ListaVariant | undefined;
       const result = await reproduceLista({
         out, variants: values.variants, snr: values.snr, minutes: values.minutes, seed: values.seed, resume: values.resume,
-        command: commandLine(values),
+        command: commandLine('lista', REPRODUCE_LISTA_FLAGS, values),
         log: (line) => {
           bar?.stop();
           bar = undefined;
@@ -115,11 +124,93 @@ export const REPRODUCE_LISTA: CommandSpec<ReproduceListaValues> = {
   },
 };
 
+/** What the flags of `reproduce ml-csc` set. */
+export interface ReproduceMlCscValues {
+  models: MlCscModel[];
+  epochs: number;
+  out: string;
+  seed: number;
+  trainDigits: number;
+  testDigits: number;
+  resume: boolean;
+  backend: string;
+}
+
+/** The flags of `reproduce ml-csc`. */
+export const REPRODUCE_ML_CSC_FLAGS: FlagTable<ReproduceMlCscValues> = [
+  {flags: '--models <list>', key: 'models', parse: nameList<MlCscModel>('models', ML_CSC_MODELS, ML_CSC_MODELS),
+   default: ML_CSC_MODELS.join(','), description: `comma-separated models to train (${ML_CSC_MODELS.join(', ')})`},
+  {flags: '--epochs <n>', key: 'epochs', parse: integer(1), default: String(ML_CSC_RECIPE.epochs),
+   description: 'epochs of every model; the ×0.2 step decay comes every round(0.3 × epochs) epochs'},
+  {flags: '--out <dir>', key: 'out', default: 'out/reproduce-ml-csc',
+   description: 'run folder: accuracy.png, results.json, results.md and one folder per model'},
+  {flags: '--seed <n>', key: 'seed', parse: integer(0), default: '0', description: 'seed of the initial weights and the order of the digits'},
+  {flags: '--train-digits <n>', key: 'trainDigits', parse: integer(1), default: String(ML_CSC_RECIPE.trainDigits),
+   description: 'train on the first N standard training digits'},
+  {flags: '--test-digits <n>', key: 'testDigits', parse: integer(1), default: String(ML_CSC_RECIPE.testDigits),
+   description: 'measure on the first N standard test digits'},
+  {flags: '--resume', key: 'resume', description: 'continue the run in --out (trained models are kept, the others continue from their checkpoint)'},
+  backendFlag(),
+];
+
+/** `sparseland reproduce ml-csc`. */
+export const REPRODUCE_ML_CSC: CommandSpec<ReproduceMlCscValues> = {
+  name: 'ml-csc',
+  summary: 'CNN, ML-ISTA, ML-FISTA, ML-LISTA and layered BP with the same filters: MNIST test accuracy',
+  description: 'Trains the CNN and the unrolled pursuits of the ML-ISTA paper (same filters, 6 unfoldings) with the ' +
+               'published SGD recipe on MNIST and writes accuracy.png (test accuracy and training loss per epoch), ' +
+               'results.json, results.md (published against measured) and each trained model. See docs/reproductions.md.',
+  arguments: [],
+  flags: REPRODUCE_ML_CSC_FLAGS,
+  run: async (_args, values, {io}) => {
+    const out = values.out ?? 'out/reproduce-ml-csc';
+    try {
+      await setBackend(values.backend, {log: false});
+      let bar: SingleBar | undefined;
+      let barOf = '';
+      const result = await reproduceMlCsc({
+        out, models: values.models, epochs: values.epochs, seed: values.seed, trainDigits: values.trainDigits,
+        testDigits: values.testDigits, resume: values.resume, command: commandLine('ml-csc', REPRODUCE_ML_CSC_FLAGS, values),
+        log: (line) => {
+          bar?.stop();
+          bar = undefined;
+          io.out(line);
+        },
+        onProgress: (model, p) => {
+          if (!io.progress) return;
+          const key = `${model} ${p.epoch}`;
+          if (bar === undefined || barOf !== key) {
+            bar?.stop();
+            barOf = key;
+            bar = new SingleBar({
+              format: `${model} epoch {epoch}/{epochs} |{bar}| batch {value}/{total} | loss {loss} | lr {lr} | {duration_formatted} (eta {eta_formatted})`,
+              hideCursor: io.progress.isTTY, noTTYOutput: !io.progress.isTTY, notTTYSchedule: 10000, stream: io.progress,
+            });
+            bar.start(p.batches, p.batch, {epoch: p.epoch + 1, epochs: p.epochs, loss: '-', lr: p.learningRate});
+          }
+          bar.update(p.batch + 1, {loss: p.loss.toFixed(4), lr: p.learningRate});
+        },
+      });
+      bar?.stop();
+      for (const r of result.results) {
+        const last = r.history[r.history.length - 1];
+        io.out(`${r.model}: ${last ? `test accuracy ${last.testAccuracy.toFixed(2)} % after epoch ${last.epoch}` : 'not trained'}` +
+               `${r.accuracy === null ? '' : `, ${r.accuracy.toFixed(2)} % over the compared epochs`} (published ${r.published} %)`);
+      }
+      io.out(`wrote ${path.join(out, 'accuracy.png')}, ${path.join(out, 'results.json')} and ${path.join(out, 'results.md')}`);
+      return 0;
+    } catch (e) {
+      io.err(`sparseland reproduce ml-csc: ${(e as Error).message}`);
+      return 1;
+    }
+  },
+};
+
 /** `sparseland reproduce`. */
 export const REPRODUCE: CommandGroup = {
   name: 'reproduce',
   summary: "reproduce a paper's experiment: train, measure, plot",
   description: "Reproduces a paper's experiment with one command: it trains, measures, and writes a plot, the figures " +
                'as JSON, and a Markdown table of published against measured.',
-  commands: [REPRODUCE_LISTA],
+  commands: [REPRODUCE_LISTA, REPRODUCE_ML_CSC],
 };

@@ -11,7 +11,7 @@ import {createHash} from 'crypto';
 import {promises as fs} from 'fs';
 import * as path from 'path';
 import * as v from '../util/validate';
-import {writeFileAtomic} from './atomic_write';
+import {syncDirectory, temporaryName, writeFileAtomic} from './atomic_write';
 
 const OWNER = 'FileSystemHandler';
 const LOADING = 'file:// loading';
@@ -240,6 +240,19 @@ export class FileSystemHandler implements tf.io.IOHandler {
     const manifest = checkManifest(jsonPath, modelJson.weightsManifest);
     return tf.io.getModelArtifactsForJSON(modelJson, () => readWeights(jsonPath, manifest));
   }
+}
+
+/**
+ * Saves `model` as the folder `dir/name`, replacing what is there: the model is written into a
+ * temporary folder, the old one removed, and the new one renamed into place.
+ */
+export async function saveModelAtomic(model: tf.LayersModel, dir: string, name: string): Promise<void> {
+  const target = path.join(dir, name);
+  const building = temporaryName(target);
+  await model.save(new FileSystemHandler(building));
+  await fs.rm(target, {recursive: true, force: true});
+  await fs.rename(building, target);
+  await syncDirectory(dir);
 }
 
 /** Routes `file://` URLs here unless tfjs-node (backend 'tensorflow') provides its own. */

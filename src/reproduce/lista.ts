@@ -15,8 +15,8 @@ import {existsSync, promises as fs, readFileSync} from 'fs';
 import * as path from 'path';
 import {Lista, lista, ListaVariant, LISTA_VARIANTS} from '../../layers/lista';
 import {nmseDb, syntheticLasso} from '../data/synthetic';
-import {temporaryName, removeStaleTemporaries, syncDirectory, writeFileAtomic} from '../io/atomic_write';
-import {FileSystemHandler} from '../io/file_system';
+import {removeStaleTemporaries, writeFileAtomic} from '../io/atomic_write';
+import {FileSystemHandler, saveModelAtomic} from '../io/file_system';
 import {ChartReference, writeLineChart} from '../io/line_chart';
 import {spectralNormSquared} from '../ops/linalg';
 import {DenseDictionary} from '../ops/dictionary';
@@ -136,16 +136,6 @@ async function readState(file: string): Promise<VariantState | undefined> {
   } catch (e) {
     throw new Error(`${NAME}: '${file}' is not valid JSON (${(e as Error).message})`);
   }
-}
-
-/** Saves `model` into `dir/name` through a temporary folder. */
-async function saveModelAtomic(model: tf.LayersModel, dir: string, name: string): Promise<void> {
-  const target = path.join(dir, name);
-  const building = temporaryName(target);
-  await model.save(new FileSystemHandler(building));
-  await fs.rm(target, {recursive: true, force: true});
-  await fs.rename(building, target);
-  await syncDirectory(dir);
 }
 
 /** A one-layer model of the variant at its ISTA initialisation for `A`. */

@@ -32,8 +32,8 @@ export async function loadTrainedModels(source: string): Promise<TrainedModels> 
     const loaded = await load(name);
     if (!('encoder' in loaded)) {
       loaded.model.dispose();
-      loaded.dictionary.dispose();
-      throw new Error(`'${source}' is a sparse coder, not a CSC-CTRL autoencoder`);
+      if ('dictionary' in loaded) loaded.dictionary.dispose();
+      throw new Error(`'${source}' is a ${'dictionary' in loaded ? 'sparse coder' : 'classifier'}, not a CSC-CTRL autoencoder`);
     }
     return {encoder: loaded.encoder, decoder: loaded.decoder, data: loaded.info.data as string | undefined};
   }
