@@ -1,5 +1,6 @@
 export {LISTA_VARIANTS} from '../../layers/lista';
-export {reproduceLista, writeListaResults, listaTable, nmsePerLayer, solverNmse, variantSlug, LISTA_BENCHMARK, PUBLISHED_NMSE_DB} from './lista';
+export {reproduceLista, writeListaResults, listaTable, nmsePerLayer, solverNmse, variantSlug, LISTA_BENCHMARK, PUBLISHED_NMSE_DB,
+        PUBLISHED_NMSE_DB_SNR20, publishedNmseDb} from './lista';
 export type {ReproduceListaOptions, ListaReproduction, NmseCurve} from './lista';
 export {reproduceMlCsc, mlCscModel, mlCscTable, publishedInitialization, testAccuracy, learningRateAt, decayEvery, comparedEpochs,
         ML_CSC_MODELS, ML_CSC_PURSUIT, ML_CSC_RECIPE, PUBLISHED_ACCURACY} from './ml_csc';

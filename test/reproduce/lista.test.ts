@@ -7,7 +7,7 @@ import {Lista} from '../../layers/lista';
 import {syntheticLasso} from '../../src/data/synthetic';
 import {FileSystemHandler} from '../../src/io/file_system';
 import {cliRunner} from '../commands/cli_runner';
-import {ListaReproduction, nmsePerLayer, reproduceLista, solverNmse} from '../../src/reproduce/lista';
+import {ListaReproduction, listaTable, nmsePerLayer, publishedNmseDb, reproduceLista, solverNmse} from '../../src/reproduce/lista';
 
 const SIZE = {m: 12, n: 24, layers: 3, validationCodes: 100, testCodes: 100};
 const TRAINER = {maxIterations: 4, validateEvery: 2, checkEvery: 2};
@@ -27,7 +27,11 @@ describe('reproduceLista: the LISTA benchmark recipe', () => {
     assert.deepEqual(json.curves.map((c) => c.nmseDb.length), [3, 3, 3, 3]);
     assert.deepEqual(json.curves.map((c) => c.steps), [9 * 4, 9 * 4, 0, 0]);
     const table = readFileSync(path.join(dir, 'nmse.md'), 'utf8');
-    assert.match(table, /\| ALISTA \| -78 \| -?\d+\.\d \|/);
+    assert.match(table, /\| ALISTA \| — \| -?\d+\.\d \|/, 'published figures are after 16 layers: none for 3');
+    const sixteen = {...result, setting: {...result.setting, layers: 16},
+                     curves: result.curves.map((c) => ({...c, nmseDb: Array.from({length: 16}, () => -10)}))};
+    assert.match(listaTable(sixteen), /\| ALISTA \| -78 \| -10\.0 \|/);
+    assert.match(listaTable({...sixteen, setting: {...sixteen.setting, snr: 20}}), /\| ALISTA \| -20 \| -10\.0 \|[^]*\| ISTA \| — \|/);
     assert.match(table, /Command: `cmd`/);
 
     // The test codes: the run's dictionary, another seed's stream.
@@ -81,6 +85,15 @@ describe('reproduceLista: the LISTA benchmark recipe', () => {
     assert.ok(Math.abs(10 * Math.log10(signal / noise) - 20) < 0.2, `SNR ${10 * Math.log10(signal / noise)}`);
     assert.deepEqual(Array.from(b.z.dataSync()).length, 200 * 500);
     tf.dispose([clean.A, noisy.A, a.x, a.z, b.x, b.z]);
+  });
+
+  it('the published NMSE after 16 layers: per variant without noise, about −20 dB for every variant at SNR 20', () => {
+    const variants = ['lista', 'listaCp', 'listaCpss', 'alista'] as const;
+    assert.deepEqual(variants.map((x) => publishedNmseDb(x, 'inf')), [-35, -30, -63, -78]);
+    assert.deepEqual(variants.map((x) => publishedNmseDb(x, 20)), [-20, -20, -20, -20]);
+    assert.equal(publishedNmseDb('ista', 'inf'), -5.8);
+    assert.equal(publishedNmseDb('ista', 20), undefined);
+    assert.equal(publishedNmseDb('alista', 10), undefined);
   });
 
   it('names each bad argument and its value', async () => {
