@@ -26,6 +26,7 @@ type AnalyzeData = typeof ANALYZE_DATA[number];
 export interface AnalyzeValues {
   data: AnalyzeData;
   digits: number;
+  unitRange: boolean;
   backend: string;
   json: boolean;
 }
@@ -41,6 +42,8 @@ export const ANALYZE_FLAGS: FlagTable<AnalyzeValues> = [
    description: "measure ‖Γ‖₀,∞ of each layer's codes on the test digits of this set"},
   {flags: '--digits <n>', key: 'digits', parse: integer(1), default: String(DEFAULT_DIGITS),
    description: 'the first n test digits measured (with --data)'},
+  {flags: '--unit-range', key: 'unitRange',
+   description: "digits in [0, 1] (the inputs of the ML-CSC classifiers of 'reproduce ml-csc') instead of [-1, 1] (with --data)"},
   backendFlag(),
   {flags: '--json', key: 'json', description: 'print the results as one JSON object'},
 ];
@@ -68,8 +71,11 @@ async function loadAnalyzed(source: string): Promise<tf.LayersModel> {
   return tf.loadLayersModel(new FileSystemHandler(path.resolve(json)));
 }
 
-/** The first `count` test digits of `data`, at the model's input size, in batches (each disposed after use). */
-function digitBatches(model: tf.LayersModel, data: AnalyzeData, count: number): () => AsyncIterable<tf.Tensor> {
+/**
+ * The first `count` test digits of `data`, at the model's input size, in [-1, 1] or with
+ * `unitRange` in [0, 1], in batches (each disposed after use).
+ */
+function digitBatches(model: tf.LayersModel, data: AnalyzeData, count: number, unitRange: boolean): () => AsyncIterable<tf.Tensor> {
   const shape = model.inputs[0].shape;
   const size = shape[1];
   if (shape.length !== 4 || (size !== 28 && size !== 32) || shape[2] !== size || shape[3] !== 1) {
@@ -80,11 +86,11 @@ function digitBatches(model: tf.LayersModel, data: AnalyzeData, count: number): 
   return async function* batches() {
     for (let offset = 0; offset < count; offset += BATCH) {
       const {images, labels} = await set.take(Math.min(BATCH, count - offset), offset);
-      labels.dispose();
+      const batch = unitRange ? tf.tidy(() => tf.div(tf.add(images, 1), 2)) : images;
       try {
-        yield images;
+        yield batch;
       } finally {
-        images.dispose();
+        tf.dispose([images, labels, batch]);
       }
     }
   };
@@ -119,11 +125,12 @@ export const ANALYZE: CommandSpec<AnalyzeValues> = {
   flags: ANALYZE_FLAGS,
   run: async ([source], values, {io, usage}) => {
     if (values.digits !== undefined && values.data === undefined) usage('--digits needs --data');
+    if (values.unitRange && values.data === undefined) usage('--unit-range needs --data');
     try {
       await setBackend(values.backend, {log: false});
       const model = await loadAnalyzed(source);
       const digits = values.digits ?? DEFAULT_DIGITS;
-      const images = values.data === undefined ? undefined : digitBatches(model, values.data, digits);
+      const images = values.data === undefined ? undefined : digitBatches(model, values.data, digits, values.unitRange ?? false);
       const rows = await dictionaryReport(model, images);
       if (rows.length === 0) throw new Error(`'${source}' holds no dictionary layer`);
       if (values.json) {

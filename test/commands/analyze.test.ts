@@ -98,6 +98,25 @@ describe('sparseland analyze', () => {
     expectClose(row.uniqueness, 1.5, 1e-6);
   });
 
+  it('--unit-range feeds the digits in [0, 1]: a 5×5 mean filter with bias 0.5 and a ReLU is then non-zero everywhere', async () => {
+    // On [-1, 1] the background gives relu(−1 + 0.5) = 0; on [0, 1] it gives 0.5: a full stripe of 9 × 9.
+    const model = tf.sequential({layers: [tf.layers.conv2d({
+      filters: 1, kernelSize: 5, activation: 'relu', inputShape: [28, 28, 1], name: 'blur',
+      kernelInitializer: tf.initializers.constant({value: 1 / 25}), biasInitializer: tf.initializers.constant({value: 0.5})})]});
+    const folder = path.join(dir, 'blur');
+    await model.save(new FileSystemHandler(path.join(folder, 'model.json')));
+    const {images, labels} = await mnistDataset({split: 'test', size: 28}).take(3);
+    const codes = model.predict(images) as tf.Tensor;
+    const expected = measuredL0Inf(codes, {kernelSize: 5});
+    assert.ok(expected < 81, `${expected}`);
+    tf.dispose([images, labels, codes]);
+    model.dispose();
+    assert.equal(await run(['analyze', folder, '--data', 'mnist', '--digits', '3', '--json']), 0, err.join('\n'));
+    assert.equal((JSON.parse(out.join('\n')) as Report).layers[0].l0Inf, expected);
+    assert.equal(await run(['analyze', folder, '--data', 'mnist', '--digits', '3', '--unit-range', '--json']), 0, err.join('\n'));
+    assert.equal((JSON.parse(out.join('\n')) as Report).layers[0].l0Inf, 81);
+  });
+
   it('pretrained:lista-cpss-250x500: the dense dictionary A that the layer holds, its μ', async () => {
     assert.equal(await run(['analyze', 'pretrained:lista-cpss-250x500', '--json']), 0, err.join('\n'));
     const [row] = (JSON.parse(out.join('\n')) as Report).layers;
@@ -122,11 +141,13 @@ describe('sparseland analyze', () => {
     assert.match(err.join('\n'), /pretrained\.load: name must be one of .*got 'nothing'/);
   });
 
-  it('--digits 0, --digits without --data, and an unknown --data are usage errors (status 2)', async () => {
+  it('--digits 0, --digits or --unit-range without --data, and an unknown --data are usage errors (status 2)', async () => {
     assert.equal(await run(['analyze', 'pretrained:mnist-csc-ctrl', '--data', 'mnist', '--digits', '0']), 2);
     assert.match(err.join('\n'), /option '--digits <n>' argument '0' is invalid\. Expected an integer ≥ 1\./);
     assert.equal(await run(['analyze', 'pretrained:mnist-csc-ctrl', '--digits', '5']), 2);
     assert.match(err.join('\n'), /error: --digits needs --data/);
+    assert.equal(await run(['analyze', 'pretrained:mnist-csc-ctrl', '--unit-range']), 2);
+    assert.match(err.join('\n'), /error: --unit-range needs --data/);
     assert.equal(await run(['analyze', 'pretrained:mnist-csc-ctrl', '--data', 'cifar']), 2);
     assert.match(err.join('\n'), /argument 'cifar' is invalid\. Allowed choices are mnist, mnist-full\./);
     assert.equal(await run(['analyze', 'pretrained:mnist-csc-ctrl', '--data', 'mnist', '--digits', '1001']), 1);
