@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import {strict as assert} from 'assert';
-import {mkdtempSync, rmSync} from 'fs';
+import {mkdtempSync, readFileSync, rmSync} from 'fs';
 import {tmpdir} from 'os';
 import * as path from 'path';
 import {CscStage} from '../../layers/csc_stage';
+import {ANALYZE_FLAGS} from '../../src/commands/analyze';
 import {DictionaryRow, measuredL0Inf, mutualCoherence} from '../../src/analysis';
 import {mnistDataset} from '../../src/data/mnist_dataset';
 import {FileSystemHandler} from '../../src/io/file_system';
@@ -153,5 +154,11 @@ describe('sparseland analyze', () => {
     assert.equal(await run(['analyze', 'pretrained:mnist-csc-ctrl', '--data', 'mnist', '--digits', '1001']), 1);
     assert.match(err.join('\n'), /--digits 1001: the test split of mnist has 1000 digits/);
     assert.deepEqual(out, []);
+  });
+
+  it('every flag of analyze is in docs/theory.md', () => {
+    const root = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
+    const doc = readFileSync(path.join(root, 'docs', 'theory.md'), 'utf8');
+    for (const flag of ANALYZE_FLAGS) assert.ok(doc.includes(`\`${flag.flags.split(' ')[0]}`), flag.flags);
   });
 });
