@@ -94,8 +94,9 @@ export interface DictionaryRow {
 
 /**
  * For every dictionary of `model` ({@link modelDictionaries}): its coherence and bounds, and,
- * given `images` (a batch of the model's inputs, or a function that yields the batches),
- * the largest `‖Γ‖₀,∞` of its codes over them (the model run up to that layer).
+ * given `images` (a function that yields batches of the model's inputs, which it disposes), the
+ * largest `‖Γ‖₀,∞` of its codes over them (the model run up to that layer). A coherence of 0
+ * makes both bounds `Infinity`.
  */
 export async function dictionaryReport(model: tf.LayersModel,
                                        images?: () => AsyncIterable<tf.Tensor>): Promise<DictionaryRow[]> {
