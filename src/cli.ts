@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * The `sparseland` command line: `train`, `eval` and `sample` (CSC-CTRL), `reproduce` (the papers'
- * experiments) and `export` (ONNX).
+ * experiments), `analyze` (coherence and sparsity bounds) and `export` (ONNX).
  */
+import {ANALYZE} from './commands/analyze';
 import {EVAL} from './commands/eval';
 import {EXPORT} from './commands/export';
 import {createProgram, runCommands} from './commands/io';
@@ -23,9 +24,9 @@ export async function main(argv: string[], out: (line: string) => void = console
                            progress?: NodeJS.WriteStream): Promise<number> {
   const io = {out, err, progress};
   const program = createProgram('sparseland', io)
-    .description('Unrolled sparse-coding networks: train, evaluate and sample CSC-CTRL autoencoders, reproduce the papers\' experiments, and export models to ONNX.')
+    .description('Unrolled sparse-coding networks: train, evaluate and sample CSC-CTRL autoencoders, reproduce the papers\' experiments, measure models against the sparse-coding bounds, and export models to ONNX.')
     .version(version, '-V, --version', 'print the version');
-  return runCommands(program, [TRAIN, EVAL, SAMPLE, REPRODUCE, EXPORT], argv, io, signal);
+  return runCommands(program, [TRAIN, EVAL, SAMPLE, REPRODUCE, ANALYZE, EXPORT], argv, io, signal);
 }
 
 if (require.main === module) {

@@ -23,5 +23,6 @@ export * as onnx from './onnx';
 export * as pretrained from './pretrained';
 export * as train from './train';
 export * as reproduce from './reproduce';
+export * as analysis from './analysis';
 export {layerClasses} from '../layers/register';
 export {version} from './version';

@@ -53,7 +53,7 @@ describe('the public entry', () => {
     for (const name of documented) assert.ok(factories.includes(name), `README.md's layer table names an unknown factory ${name}`);
   });
 
-  it('exports ops, backend, io, data and models namespaces', () => {
+  it('exports ops, backend, io, data, models and analysis namespaces', () => {
     for (const fn of ['softThreshold', 'nonNegSoftThreshold', 'hardThreshold', 'elasticNetProx', 'normalizeAtoms',
                       'powerIteration', 'ista', 'stopGradient']) {
       assert.equal(typeof (sl.ops as Record<string, unknown>)[fn], 'function', `ops.${fn}`);
@@ -62,6 +62,10 @@ describe('the public entry', () => {
     assert.equal(typeof sl.io.writeImageGrid, 'function');
     assert.equal(typeof sl.data.loadMnist, 'function');
     assert.equal(typeof sl.models.mlCscClassifier, 'function');
+    for (const fn of ['mutualCoherence', 'uniquenessBound', 'layeredThresholdingBound', 'layeredBasisPursuitBound',
+                      'measuredL0Inf', 'energyPerLayer', 'modelDictionaries', 'dictionaryReport']) {
+      assert.equal(typeof (sl.analysis as Record<string, unknown>)[fn], 'function', `analysis.${fn}`);
+    }
   });
 
   it('its version is package.json\'s', () => {

@@ -3,6 +3,7 @@ import {Command} from 'commander';
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'fs';
 import {tmpdir} from 'os';
 import * as path from 'path';
+import {ANALYZE_FLAGS} from '../../src/commands/analyze';
 import {EVAL_FLAGS} from '../../src/commands/eval';
 import {EXPORT_FLAGS} from '../../src/commands/export';
 import {addFlags, FlagTable, readFlags} from '../../src/commands/options';
@@ -27,7 +28,7 @@ describe('sparseland command line (commander)', () => {
     assert.equal(await run(['--help']), 0);
     const help = out.join('\n');
     assert.match(help, /^Usage: sparseland \[options\] \[command\]/);
-    for (const command of ['train', 'eval', 'sample', 'reproduce', 'export']) assert.match(help, new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['train', 'eval', 'sample', 'reproduce', 'analyze', 'export']) assert.match(help, new RegExp(`^  ${command} `, 'm'));
     assert.deepEqual(err, []);
     // `help train` is `train --help`.
     assert.equal(await run(['help', 'train']), 0);
@@ -57,10 +58,11 @@ describe('sparseland command line (commander)', () => {
     assert.doesNotMatch(flat, /--tied [^-]*default/);
   });
 
-  it('eval, sample and export --help list their arguments and flags', async () => {
+  it('eval, sample, analyze and export --help list their arguments and flags', async () => {
     const tables: [string, FlagTable<any>, RegExp][] = [
       ['eval', EVAL_FLAGS, /^Usage: sparseland eval \[options\] <run>/],
       ['sample', SAMPLE_FLAGS, /^Usage: sparseland sample --per-class <n> --out <file\.png> \[options\] <run>/],
+      ['analyze', ANALYZE_FLAGS, /^Usage: sparseland analyze \[options\] <model>/],
       ['export', EXPORT_FLAGS, /^Usage: sparseland export \[options\] <model> <out\.onnx>/],
     ];
     for (const [command, table, usage] of tables) {
