@@ -57,7 +57,7 @@ export interface PretrainedClassifier {
 }
 
 /** The shipped classifiers: digits `[batch, 28, 28, 1]` in [0, 1] → class probabilities `[batch, 10]`. */
-export const PRETRAINED_CLASSIFIERS = [] as const;
+export const PRETRAINED_CLASSIFIERS = ['ml-csc-mnist-cnn'] as const;
 export type PretrainedClassifierName = typeof PRETRAINED_CLASSIFIERS[number];
 
 /** The shipped autoencoders. */

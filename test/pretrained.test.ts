@@ -96,3 +96,24 @@ describe('sl.pretrained sparse coders', () => {
     });
   }
 });
+
+describe('sl.pretrained classifiers', () => {
+  for (const name of sl.pretrained.PRETRAINED_CLASSIFIERS) {
+    it(`'${name}' maps digits [batch, 28, 28, 1] in [0, 1] to class probabilities and reaches its recorded test accuracy (within 0.1 point)`,
+       async () => {
+         const {model, info} = await sl.pretrained.load(name);
+         assert.match(info.command, /sparseland reproduce ml-csc/);
+         const evaluation = info.evaluation as {testAccuracy: number; digits: number};
+         assert.equal(evaluation.digits, 10000);
+         const test = sl.data.mnistFullDataset({split: 'test', size: 28});
+         const {images} = await test.take(4);
+         const scores = tf.tidy(() => model.predict(tf.div(tf.add(images, 1), 2)) as tf.Tensor);
+         assert.deepEqual(scores.shape, [4, 10]);
+         tf.tidy(() => expectClose(tf.sum(scores, 1), tf.ones([4]), 1e-5));
+         const accuracy = await sl.reproduce.testAccuracy(model, test);
+         assert.ok(Math.abs(accuracy - evaluation.testAccuracy) <= 0.1, `${accuracy} %, recorded ${evaluation.testAccuracy} %`);
+         tf.dispose([images, scores]);
+         model.dispose();
+       });
+  }
+});
