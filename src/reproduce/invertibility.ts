@@ -34,20 +34,28 @@ export const PUBLISHED = {ratio: 1, error: 'mostly 0.1–0.2, always below 0.5'}
  */
 export const VARIANTS: InvertibilityVariant[] = [
   PAPER_VARIANT,
+  {...PAPER_VARIANT, name: '2 steps', iterations: 2},
+  {...PAPER_VARIANT, name: '3 steps', iterations: 3},
+  {...PAPER_VARIANT, name: 'pool 1', pool: 1},
+  {...PAPER_VARIANT, name: 'pool 4', pool: 4},
+  {...PAPER_VARIANT, name: 'pool 8', pool: 8},
+  {...PAPER_VARIANT, name: 'k 5', k: 5},
+  {...PAPER_VARIANT, name: 'k 20', k: 20},
   {...PAPER_VARIANT, name: 'error on z', errorOn: 'z'},
-  {...PAPER_VARIANT, name: '2 IHT steps', iterations: 2},
-  {...PAPER_VARIANT, name: '3 IHT steps', iterations: 3},
-  {...PAPER_VARIANT, name: 'no pooling (block 1)', pool: 1},
-  {...PAPER_VARIANT, name: 'pooling block 4', pool: 4},
-  {...PAPER_VARIANT, name: 'pooling block 8', pool: 8},
-  {...PAPER_VARIANT, name: 'k = 5', k: 5},
-  {...PAPER_VARIANT, name: 'k = 20', k: 20},
-  {...PAPER_VARIANT, name: 'filters 1/√(l·K) (fan-out)', std: 1 / Math.sqrt(5 * 96)},
-  {...PAPER_VARIANT, name: 'filters 2/√(l·M)', std: 2 * PAPER_STD},
+  {...PAPER_VARIANT, name: 'std 1/√(l·K)', std: 1 / Math.sqrt(5 * 96)},
+  {...PAPER_VARIANT, name: 'std 2/√(l·M)', std: 2 * PAPER_STD},
 ];
 
 /** The variant whose errors fall mostly in 0.1–0.2, as the paper's do. */
-export const MATCHING_VARIANT = '2 IHT steps';
+export const MATCHING_VARIANT = '2 steps';
+
+/** The panels of the variants' error histograms: a title and the variants it compares. */
+export const VARIANT_PANELS: {title: string; names: string[]}[] = [
+  {title: 'error: IHT steps', names: ['paper', '2 steps', '3 steps']},
+  {title: 'error: pooling block', names: ['pool 1', 'paper', 'pool 4', 'pool 8']},
+  {title: 'error: k, and error on z', names: ['k 5', 'paper', 'k 20', 'error on z']},
+  {title: 'error: filter scaling (above 1 in the last bin)', names: ['paper', 'std 1/√(l·K)', 'std 2/√(l·M)']},
+];
 
 /** Median, 90th percentile, largest value and share below 0.5 of a list of errors. */
 export interface ErrorSummary {
@@ -114,7 +122,9 @@ export function invertibilityTable(result: InvertibilityReproduction): string {
   const lines = [
     '# Invertibility of random-filter layers (Gilbert et al., IJCAI 2017)', '',
     `Paper: ‖Wᵀz‖/‖z‖ ≈ ${result.published.ratio}, relative error ${result.published.error}. ` +
-    `${result.setting.draws} draws per variant, seed ${result.setting.seed}.`, '',
+    `${result.setting.draws} draws per variant, seed ${result.setting.seed}. The paper's setting ('paper'): filters ` +
+    '5×1×32×96 with entries N(0, 1/(l·M)), l·M = 160, pooling blocks of 2, k = 10, one IHT step from zero (the CNN ' +
+    'layer), error ‖x − x̂‖/‖x‖; every other row changes one of these.', '',
     '| variant | median error | 90th percentile | largest | share below 0.5 | median ‖Wᵀz‖/‖z‖ | median ‖WWᵀz‖/‖z‖ |',
     '|---|---|---|---|---|---|---|',
     ...result.variants.map((r) => `| ${r.name}${r.name === result.matching ? ' (matches the paper)' : ''} | ` +
@@ -187,10 +197,12 @@ export async function reproduceInvertibility(options: ReproduceInvertibilityOpti
     {title: '‖Wᵀz‖/‖z‖', yLabel: 'share of draws', series: [histogram(matching.name, matching.measurement.synthesisRatio, 0.7, 1.3, bins)]},
     {title: '‖WWᵀz‖/‖z‖', yLabel: 'share of draws', series: [histogram(matching.name, matching.measurement.gramRatio, 1.4, 2.6, bins)]},
     {title: '‖x − x̂‖/‖x‖', yLabel: 'share of draws', series: [histogram(matching.name, matching.measurement.error, 0, 1, bins)]},
-    {title: 'relative error, every variant (errors above 1 in the last bin)', yLabel: 'share of draws',
-     series: measured.map((m) => histogram(m.name, m.measurement.error, 0, 1, bins))},
-  ], {columns: 2, width: 1200, height: 760, xLabel: 'value (bins of the histogram)',
-      title: `Random-filter layer, 5×1×32×96, k = 10: ${draws} draws (${matching.name})`});
+    ...VARIANT_PANELS.map(({title, names}) => ({
+      title, yLabel: 'share of draws',
+      series: measured.filter((m) => names.includes(m.name)).map((m) => histogram(m.name, m.measurement.error, 0, 1, bins)),
+    })).filter((panel) => panel.series.length > 0),
+  ], {columns: 3, width: 1500, height: 900, xLabel: 'value (bins of the histogram)',
+      title: `Filters 5×1×32×96, codes with k = 10 non-zeros, ${draws} draws; top row: ${matching.name}`});
   await writeFileAtomic(path.join(options.out, 'invertibility.json'), JSON.stringify(result));
   await writeFileAtomic(path.join(options.out, 'invertibility.md'), invertibilityTable(result));
   return result;

@@ -47,8 +47,7 @@ export interface InvertibilityVariant {
 export const PAPER_STD = 1 / Math.sqrt(PAPER_SETTING.kernel * PAPER_SETTING.channels);
 
 /** The paper's setting as this check reads it: pool 2, `k = 10`, `1/√(l·M)`, one step, error on `x`. */
-export const PAPER_VARIANT: InvertibilityVariant = {name: 'paper: pool 2, k 10, 1/√(l·M), 1 step, error on x',
-                                                    pool: 2, k: 10, std: PAPER_STD, iterations: 1, errorOn: 'x'};
+export const PAPER_VARIANT: InvertibilityVariant = {name: 'paper', pool: 2, k: 10, std: PAPER_STD, iterations: 1, errorOn: 'x'};
 
 /** What one variant measures over the draws. */
 export interface InvertibilityMeasurement {
@@ -110,7 +109,8 @@ function norms(t: tf.Tensor): Float32Array {
 const BATCH = 100;
 
 /**
- * Measures `variant` over `draws` codes: filters `N(0, std²)` of shape `[l, 1, M, K]` from `seed`,
+ * Measures `variant` over `draws` codes: filters `N(0, std²)` of shape `[l, 1, M, K]` from `seed`
+ * (as tfjs seed `seed + 1`: tfjs takes a seed of 0 for none),
  * codes from another stream of the same seed (so that variants with the same `pool` and `k` see
  * the same codes and, with the same `std`, the same filters).
  */
@@ -120,7 +120,7 @@ export function measureInvertibility(variant: InvertibilityVariant, draws: numbe
   v.positiveInt(owner, 'draws', draws);
   v.nonNegInt(owner, 'seed', seed);
   const {length, channels, filters, kernel: l} = PAPER_SETTING;
-  const kernel = tf.mul(tf.randomNormal([l, 1, channels, filters], 0, 1, 'float32', seed), variant.std) as tf.Tensor4D;
+  const kernel = tf.mul(tf.randomNormal([l, 1, channels, filters], 0, 1, 'float32', seed + 1), variant.std) as tf.Tensor4D;
   const layer = variantLayer(variant, kernel);
   const random = uniformGenerator(seed + 0x5eed);
   const result: InvertibilityMeasurement = {synthesisRatio: [], gramRatio: [], error: []};

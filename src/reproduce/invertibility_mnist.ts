@@ -22,23 +22,26 @@ export const MNIST_IHT_ITERATIONS = [1, 20] as const;
 /** The paired layer: 32 filters `w` of 5×5 (more than the 25 pixels of a patch) and their negatives. */
 export const MNIST_PAIRED = {filters: 32, kernel: 5} as const;
 
-/** The random-filter IHT layer with `iterations` steps, built for `[h, w, 1]` images, filters from `seed`. */
+/**
+ * The random-filter IHT layer with `iterations` steps, built for `[h, w, 1]` images, filters from
+ * `seed` (as tfjs seed `seed + 1`: tfjs takes a seed of 0 for none).
+ */
 export function randomIhtLayer(iterations: number, seed: number, [h, w]: [number, number]): Iht {
   const {filters, kernel, pool} = MNIST_IHT;
   const layer = iht({filters, kernelSize: kernel, padding: 'same', poolSize: pool, iterations,
-                     kernelInitializer: tf.initializers.randomNormal({stddev: 1 / Math.sqrt(filters * kernel * kernel), seed})});
+                     kernelInitializer: tf.initializers.randomNormal({stddev: 1 / Math.sqrt(filters * kernel * kernel), seed: seed + 1})});
   layer.build([null, h, w, 1]);
   return layer;
 }
 
 /**
  * A paired-filter ReLU layer (`pairedFilters`, pooling 1: its code is `[ReLU(Wx), ReLU(−Wx)]` with
- * `W x = conv2d(x, w)`) over `[h, w, channels]` signals, filters `N(0, 1/fan)` from `seed`.
+ * `W x = conv2d(x, w)`) over `[h, w, channels]` signals, filters `N(0, 1/fan)` from `seed` (tfjs seed `seed + 1`).
  */
 export function pairedReluLayer(seed: number, [h, w, channels]: [number, number, number],
                                 {filters, kernel}: {filters: number; kernel: number} = MNIST_PAIRED): Iht {
   const layer = iht({filters: 2 * filters, kernelSize: kernel, padding: 'same', poolSize: 1, pairedFilters: true,
-                     kernelInitializer: tf.initializers.leCunNormal({seed})});
+                     kernelInitializer: tf.initializers.leCunNormal({seed: seed + 1})});
   layer.build([null, h, w, channels]);
   return layer;
 }
