@@ -5,3 +5,6 @@ export type {ReproduceListaOptions, ListaReproduction, NmseCurve} from './lista'
 export {reproduceMlCsc, mlCscModel, mlCscTable, publishedInitialization, testAccuracy, learningRateAt, decayEvery, comparedEpochs,
         ML_CSC_MODELS, ML_CSC_PURSUIT, ML_CSC_RECIPE, PUBLISHED_ACCURACY} from './ml_csc';
 export type {MlCscModel, MlCscRecipe, MlCscProgress, MlCscReproduction, MlCscResult, EpochRecord, ReproduceMlCscOptions} from './ml_csc';
+export {reproduceInvertibility, invertibilityTable, VARIANTS as INVERTIBILITY_VARIANTS, MATCHING_VARIANT as INVERTIBILITY_MATCHING_VARIANT}
+  from './invertibility';
+export type {InvertibilityReproduction, ReproduceInvertibilityOptions} from './invertibility';
