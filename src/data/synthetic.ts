@@ -45,7 +45,7 @@ export interface SyntheticLasso {
  * A seeded uniform generator on [0, 1) (mulberry32: a 32-bit state, period 2³²), and normal
  * draws from it by the Box–Muller transform.
  */
-class Random {
+export class Random {
   private state: number;
 
   constructor(seed: number) {
