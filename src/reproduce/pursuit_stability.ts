@@ -212,10 +212,21 @@ export function runPursuit(pursuit: Pursuit, dictionaries: tf.Tensor4D[], x: tf.
   ]);
   layer.setWeights(weights);
   tf.dispose(weights);
-  const estimate = tf.tidy(() => layer.apply(x) as tf.Tensor);
+  // A layer keeps every unfolding's tensors until its call ends (training needs them): at 200
+  // unfoldings a batch of 200 signals would outgrow the wasm heap, so the signals go in chunks.
+  const chunks: tf.Tensor[] = [];
+  for (let start = 0; start < x.shape[0]; start += PURSUIT_CHUNK) {
+    const size = Math.min(PURSUIT_CHUNK, x.shape[0] - start);
+    chunks.push(tf.tidy(() => layer.apply(tf.slice(x, [start, 0, 0, 0], [size, -1, -1, -1])) as tf.Tensor));
+  }
+  const estimate = chunks.length === 1 ? chunks[0] : tf.concat(chunks);
+  if (chunks.length > 1) tf.dispose(chunks);
   layer.weights.forEach((w) => w.dispose());
   return estimate;
 }
+
+/** Signals per call of a pursuit's layer. */
+const PURSUIT_CHUNK = 50;
 
 /**
  * Runs the sweep: for every noise level `σ` and ratio, draws `signals` planted signals (the same
