@@ -52,6 +52,9 @@ export interface ChartOptions {
   title?: string;
 }
 
+/** Panels with at most this many series have their legend in one row above the plot. */
+const LEGEND_ROW = 4;
+
 /** Series with at most this many points are drawn with a dot at each point (one point shows no line). */
 const DOTTED_POINTS = 40;
 
@@ -114,7 +117,10 @@ function chartSpec(panels: ChartPanel[], rows: {x: number; y: number; series: st
         encoding: {
           x, y,
           color: {field: 'series', type: 'nominal', title: null, scale: {domain: panel.series.map((s) => s.name)},
-                  legend: {orient: 'top', direction: 'horizontal', labelLimit: 0}},
+                  // A few series: one row above the plot; more: a column beside it, which does not widen with them.
+                  legend: panel.series.length <= LEGEND_ROW
+                    ? {orient: 'top', direction: 'horizontal', labelLimit: 0}
+                    : {orient: 'right', direction: 'vertical', labelLimit: 0}},
         },
       };
       const references = panel.references ?? [];
