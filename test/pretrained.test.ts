@@ -100,7 +100,8 @@ describe('sl.pretrained sparse coders', () => {
 describe('sl.pretrained classifiers', () => {
   for (const name of sl.pretrained.PRETRAINED_CLASSIFIERS) {
     it(`'${name}' maps digits [batch, 28, 28, 1] in [0, 1] to class probabilities and reaches its recorded test accuracy (within 0.1 point)`,
-       async () => {
+       async function () {
+         this.timeout(300_000); // 10,000 digits
          const {model, info} = await sl.pretrained.load(name);
          assert.match(info.command, /sparseland reproduce ml-csc/);
          const evaluation = info.evaluation as {testAccuracy: number; digits: number};

@@ -56,7 +56,8 @@ describe('reproduce ml-csc', () => {
     assert.notDeepEqual(mlCscModel('ml-lista', 4).getWeights()[0].dataSync(), model.getWeights()[0].dataSync());
   });
 
-  it('one step is SGD with momentum and weight decay as PyTorch takes it: w − lr·(∇ + wd·w)', async () => {
+  it('one step is SGD with momentum and weight decay as PyTorch takes it: w − lr·(∇ + wd·w)', async function () {
+    this.timeout(300_000);
     const recipe = {batchSize: 32, learningRate: 0.05, weightDecay: 0.01};
     await reproduceMlCsc({out: dir, models: ['cnn'], epochs: 1, trainDigits: 32, testDigits: 50, recipe});
     const trained = await loadModel(path.join(dir, 'cnn', 'model'));
@@ -73,35 +74,48 @@ describe('reproduce ml-csc', () => {
     });
   });
 
-  it('after one epoch on 2,000 digits every model is ≥ 50 points above chance (Glorot start, SGD 0.01, batch 16, 1 unfolding); ' +
-     'the run folder holds the results and each model', async () => {
-    const result = await reproduceMlCsc({out: dir, epochs: 1, trainDigits: 2000, testDigits: 500, command: 'cmd',
-                                         recipe: {initialization: 'glorot', learningRate: 0.01, batchSize: 16, unfoldings: 1}});
-    assert.deepEqual(result.results.map((r) => r.model), [...ML_CSC_MODELS]);
-    const test = mnistFullDataset({split: 'test', size: 28});
-    for (const r of result.results) {
-      assert.equal(r.history.length, 1);
-      assert.ok(r.history[0].testAccuracy >= 60, `${r.model}: ${r.history[0].testAccuracy} %`);
-      assert.equal(r.accuracy, r.history[0].testAccuracy, 'one epoch: the compared epoch is the last');
-      assert.deepEqual(readdirSync(path.join(dir, r.model)).sort(), ['model', 'state.json'], 'no checkpoint left behind');
-      const model = await loadModel(path.join(dir, r.model, 'model'));
-      const subset = await test.take(500);
-      const direct = tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(model.predict(tf.div(tf.add(subset.images, 1), 2)) as tf.Tensor, 1),
-                                                           subset.labels), 'float32')).dataSync()[0]);
-      assert.ok(Math.abs(100 * direct - r.history[0].testAccuracy) < 1e-3, `${r.model}: the record is the saved model's accuracy`);
-      tf.dispose([subset.images, subset.labels]);
-      model.dispose();
-    }
-    const saved = readJson<MlCscReproduction>(path.join(dir, 'results.json'));
-    assert.deepEqual(saved.results.map((r) => r.accuracy), result.results.map((r) => r.accuracy));
-    assert.equal(saved.setting.recipe.unfoldings, 1);
-    const table = readFileSync(path.join(dir, 'results.md'), 'utf8');
-    assert.match(table, /\| ML-ISTA \| 99\.11 \| \d+\.\d\d \| \d+\.\d\d \| 1\/1 \| \d+\.\d \|/);
-    assert.match(table, /Command: `cmd`/);
-    assert.ok(readFileSync(path.join(dir, 'accuracy.png')).subarray(1, 4).toString() === 'PNG');
+  describe('after one epoch on 2,000 digits (Glorot start, SGD 0.01, batch 16, 1 unfolding)', () => {
+    let run: string;
+    let result: MlCscReproduction;
+    before(async function () {
+      this.timeout(900_000); // five models, about 30 s each on 2 cores
+      run = mkdtempSync(path.join(tmpdir(), 'sparseland-ml-csc-epoch-'));
+      result = await reproduceMlCsc({out: run, epochs: 1, trainDigits: 2000, testDigits: 500, command: 'cmd',
+                                     recipe: {initialization: 'glorot', learningRate: 0.01, batchSize: 16, unfoldings: 1}});
+    });
+    after(() => rmSync(run, {recursive: true, force: true}));
+
+    ML_CSC_MODELS.forEach((name, i) => {
+      it(`${name} is ≥ 50 points above chance, and its record is its saved model's accuracy`, async () => {
+        const r = result.results[i];
+        assert.equal(r.model, name);
+        assert.equal(r.history.length, 1);
+        assert.ok(r.history[0].testAccuracy >= 60, `${r.model}: ${r.history[0].testAccuracy} %`);
+        assert.equal(r.accuracy, r.history[0].testAccuracy, 'one epoch: the compared epoch is the last');
+        assert.deepEqual(readdirSync(path.join(run, r.model)).sort(), ['model', 'state.json'], 'no checkpoint left behind');
+        const model = await loadModel(path.join(run, r.model, 'model'));
+        const subset = await mnistFullDataset({split: 'test', size: 28}).take(500);
+        const direct = tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(model.predict(tf.div(tf.add(subset.images, 1), 2)) as tf.Tensor, 1),
+                                                             subset.labels), 'float32')).dataSync()[0]);
+        assert.ok(Math.abs(100 * direct - r.history[0].testAccuracy) < 1e-3, `${r.model}: the record is the saved model's accuracy`);
+        tf.dispose([subset.images, subset.labels]);
+        model.dispose();
+      });
+    });
+
+    it('the run folder holds results.json, results.md and accuracy.png', () => {
+      const saved = readJson<MlCscReproduction>(path.join(run, 'results.json'));
+      assert.deepEqual(saved.results.map((r) => r.accuracy), result.results.map((r) => r.accuracy));
+      assert.equal(saved.setting.recipe.unfoldings, 1);
+      const table = readFileSync(path.join(run, 'results.md'), 'utf8');
+      assert.match(table, /\| ML-ISTA \| 99\.11 \| \d+\.\d\d \| \d+\.\d\d \| 1\/1 \| \d+\.\d \|/);
+      assert.match(table, /Command: `cmd`/);
+      assert.ok(readFileSync(path.join(run, 'accuracy.png')).subarray(1, 4).toString() === 'PNG');
+    });
   });
 
-  it('a run killed within an epoch continues with resume to the weights of an unbroken run', async () => {
+  it('a run killed within an epoch continues with resume to the weights of an unbroken run', async function () {
+    this.timeout(300_000);
     const options = {models: ['cnn' as const], epochs: 2, trainDigits: 256, testDigits: 100,
                      recipe: {batchSize: 32, learningRate: 0.05}, checkpointMinutes: 1e-9};
     const unbroken = await reproduceMlCsc({...options, out: path.join(dir, 'a')});
