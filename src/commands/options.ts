@@ -69,6 +69,8 @@ export interface Flag<T, K extends keyof T = keyof T> {
   parse?: Parse<T[K]>;
   /** The allowed values, listed in the help and checked by commander. */
   choices?: readonly T[K][];
+  /** The value as written on the command line, where that is not `String(value)` (the inverse of `parse`). */
+  show?(value: T[K]): string;
   /** The default, as the help shows it. Never applied here: the code that owns the default applies it. */
   default?: string;
   /**
@@ -133,6 +135,24 @@ export function readFlags<T>(command: Command, table: FlagTable<T>): Partial<T> 
     }
   }
   return values;
+}
+
+/**
+ * The command line that `values` come from (`sparseland reproduce lista --variants alista …`),
+ * for a run's record: `words`, then every flag of `table` that has a value, in the table's order.
+ * Lists are written comma-separated, switches without a value.
+ */
+export function commandLine<T>(words: string[], table: FlagTable<T>, values: Partial<T>): string {
+  const line = ['sparseland', ...words];
+  for (const flag of table) {
+    const value = values[flag.key];
+    if (value === undefined) continue;
+    line.push(flag.flags.split(' ')[0]);
+    if (flag.show) line.push(flag.show(value as T[typeof flag.key]));
+    else if (Array.isArray(value)) line.push(value.join(','));
+    else if (typeof value !== 'boolean') line.push(String(value));
+  }
+  return line.join(' ');
 }
 
 /** `--backend <name>`, the same flag in every command's table (in the help group `group`, if given). */

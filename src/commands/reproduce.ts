@@ -12,7 +12,7 @@ import {ML_CSC_MODELS, ML_CSC_RECIPE, MlCscModel, reproduceMlCsc} from '../repro
 import {CommandGroup, CommandSpec} from './io';
 import {REPRODUCE_INVERTIBILITY} from './reproduce_invertibility';
 import {REPRODUCE_PURSUIT_STABILITY} from './reproduce_pursuit_stability';
-import {backendFlag, FlagTable, integer, number, Parse} from './options';
+import {backendFlag, commandLine, FlagTable, integer, number, Parse} from './options';
 import {InvalidArgumentError} from 'commander';
 
 /** The command line's names of the variants (`lista-cpss`), from the library's list. */
@@ -50,9 +50,10 @@ export interface ReproduceListaValues {
 
 /** The flags of `reproduce lista`. */
 export const REPRODUCE_LISTA_FLAGS: FlagTable<ReproduceListaValues> = [
-  {flags: '--variants <list>', key: 'variants', parse: variantList, default: VARIANT_NAMES.join(','),
+  {flags: '--variants <list>', key: 'variants', parse: variantList, show: (variants) => variants.map(variantSlug).join(','),
+   default: VARIANT_NAMES.join(','),
    description: `comma-separated variants to train (${VARIANT_NAMES.join(', ')})`},
-  {flags: '--snr <db>', key: 'snr', parse: snr, default: 'inf', description: "SNR of the measurements in dB, or 'inf' (noiseless)"},
+  {flags: '--snr <db>', key: 'snr', parse: snr, show: (db) => (db === Infinity ? 'inf' : String(db)), default: 'inf', description: "SNR of the measurements in dB, or 'inf' (noiseless)"},
   {flags: '--out <dir>', key: 'out', default: 'out/reproduce-lista', description: 'run folder: nmse.png, nmse.json, nmse.md and one folder per variant'},
   {flags: '--minutes <x>', key: 'minutes', parse: number(1e-9), default: 'none: the published recipe, ended by patience',
    description: 'a time budget for the whole run, shared by the variants (a short version of the same recipe)'},
@@ -60,20 +61,6 @@ export const REPRODUCE_LISTA_FLAGS: FlagTable<ReproduceListaValues> = [
   {flags: '--resume', key: 'resume', description: 'continue the run in --out (finished variants are kept)'},
   backendFlag(),
 ];
-
-/** The command line of `reproduce <recipe>` that `values` come from, for the run's record. */
-function commandLine<Values>(recipe: string, flags: FlagTable<Values>, values: Partial<Values>): string {
-  const words = ['sparseland', 'reproduce', recipe];
-  for (const flag of flags) {
-    const value = values[flag.key];
-    if (value === undefined) continue;
-    words.push(flag.flags.split(' ')[0]);
-    if (flag.key === 'variants') words.push((value as ListaVariant[]).map(variantSlug).join(','));
-    else if (Array.isArray(value)) words.push(value.join(','));
-    else if (typeof value !== 'boolean') words.push(value === Infinity ? 'inf' : String(value));
-  }
-  return words.join(' ');
-}
 
 /** `sparseland reproduce lista`. */
 export const REPRODUCE_LISTA: CommandSpec<ReproduceListaValues> = {
@@ -92,7 +79,7 @@ export const REPRODUCE_LISTA: CommandSpec<ReproduceListaValues> = {
       let barOf: ListaVariant | undefined;
       const result = await reproduceLista({
         out, variants: values.variants, snr: values.snr, minutes: values.minutes, seed: values.seed, resume: values.resume,
-        command: commandLine('lista', REPRODUCE_LISTA_FLAGS, values),
+        command: commandLine(['reproduce', 'lista'], REPRODUCE_LISTA_FLAGS, values),
         log: (line) => {
           bar?.stop();
           bar = undefined;
@@ -172,7 +159,7 @@ export const REPRODUCE_ML_CSC: CommandSpec<ReproduceMlCscValues> = {
       let barOf = '';
       const result = await reproduceMlCsc({
         out, models: values.models, epochs: values.epochs, seed: values.seed, trainDigits: values.trainDigits,
-        testDigits: values.testDigits, resume: values.resume, command: commandLine('ml-csc', REPRODUCE_ML_CSC_FLAGS, values),
+        testDigits: values.testDigits, resume: values.resume, command: commandLine(['reproduce', 'ml-csc'], REPRODUCE_ML_CSC_FLAGS, values),
         log: (line) => {
           bar?.stop();
           bar = undefined;

@@ -6,7 +6,7 @@ import * as path from 'path';
 import {setBackend} from '../backend';
 import {reproduceInvertibility} from '../reproduce/invertibility';
 import {CommandSpec} from './io';
-import {backendFlag, FlagTable, integer} from './options';
+import {backendFlag, commandLine, FlagTable, integer} from './options';
 
 /** What the flags of `reproduce invertibility` set. */
 export interface ReproduceInvertibilityValues {
@@ -40,9 +40,7 @@ export const REPRODUCE_INVERTIBILITY: CommandSpec<ReproduceInvertibilityValues> 
     const out = values.out ?? 'out/reproduce-invertibility';
     try {
       await setBackend(values.backend, {log: false});
-      const words = ['sparseland reproduce invertibility', ...(values.draws === undefined ? [] : [`--draws ${values.draws}`]),
-                     ...(values.seed === undefined ? [] : [`--seed ${values.seed}`]), `--out ${out}`];
-      await reproduceInvertibility({out, draws: values.draws, seed: values.seed, command: words.join(' '), log: (line) => io.out(line)});
+      await reproduceInvertibility({out, draws: values.draws, seed: values.seed, command: commandLine(['reproduce', 'invertibility'], REPRODUCE_INVERTIBILITY_FLAGS, values), log: (line) => io.out(line)});
       io.out(`wrote ${['invertibility.png', 'invertibility.json', 'invertibility.md', 'mnist_reconstructions.png']
         .map((f) => path.join(out, f)).join(', ')}`);
       return 0;

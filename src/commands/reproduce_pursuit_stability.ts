@@ -8,7 +8,7 @@ import {InvalidArgumentError} from 'commander';
 import {setBackend} from '../backend';
 import {PURSUIT_STABILITY_RECIPE, reproducePursuitStability} from '../reproduce/pursuit_stability';
 import {CommandSpec} from './io';
-import {backendFlag, FlagTable, integer, Parse} from './options';
+import {backendFlag, commandLine, FlagTable, integer, Parse} from './options';
 
 /** Comma-separated finite numbers of at least `min` (`1,2,4`). */
 function numberList(min: number): Parse<number[]> {
@@ -57,13 +57,8 @@ export const REPRODUCE_PURSUIT_STABILITY: CommandSpec<ReproducePursuitStabilityV
     const out = values.out ?? 'out/reproduce-pursuit-stability';
     try {
       await setBackend(values.backend, {log: false});
-      const words = ['sparseland reproduce pursuit-stability',
-                     ...(values.ratios ? [`--ratios ${values.ratios.join(',')}`] : []),
-                     ...(values.noise ? [`--noise ${values.noise.join(',')}`] : []),
-                     ...(values.signals ? [`--signals ${values.signals}`] : []),
-                     ...(values.seed !== undefined ? [`--seed ${values.seed}`] : [])];
       await reproducePursuitStability({out, ratios: values.ratios, noise: values.noise, signals: values.signals, seed: values.seed,
-                                       command: words.join(' '), log: (line) => io.out(line)});
+                                       command: commandLine(['reproduce', 'pursuit-stability'], REPRODUCE_PURSUIT_STABILITY_FLAGS, values), log: (line) => io.out(line)});
       io.out(`wrote ${path.join(out, 'stability.png')}, ${path.join(out, 'stability.json')} and ${path.join(out, 'stability.md')}`);
       return 0;
     } catch (e) {

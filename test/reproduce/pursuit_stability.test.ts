@@ -107,7 +107,7 @@ describe('reproducePursuitStability: pursuits on planted ML-CSC signals', () => 
       assert.deepEqual(json.setting.ratios, [1, 4]);
       const table = readFileSync(path.join(dir, 'stability.md'), 'utf8');
       assert.match(table, /\| 0 \| 4 \| \d+\.\d \|/);
-      assert.match(table, /Command: `sparseland reproduce pursuit-stability --ratios 1,4 --noise 0 --signals 4`/);
+      assert.match(table, /Command: `sparseland reproduce pursuit-stability --ratios 1,4 --noise 0 --signals 4 --out [^`]+`/);
     });
 
     it('names each bad argument and its value', async () => {
