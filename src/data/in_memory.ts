@@ -28,6 +28,15 @@ export class InMemoryImageDataset implements d.ImageDataset {
     return this.iterate(order, o);
   }
 
+  /** The first `count` images as a data set of their own (sharing this one's memory). */
+  first(count: number): InMemoryImageDataset {
+    const [n] = d.checkTake(`${this.name}.first`, this.count, count, 0);
+    if (n === this.count) return this;
+    const size = this.imageShape.reduce((a, b) => a * b, 1);
+    return new InMemoryImageDataset(`${this.name}-first-${n}`, this.classes, this.imageShape,
+                                    this.pixels.subarray(0, n * size), this.labels.subarray(0, n));
+  }
+
   async take(count: number, offset = 0): Promise<d.ImageBatch> {
     const [n, first] = d.checkTake(`${this.name}.take`, this.count, count, offset);
     return this.gather(Int32Array.from({length: n}, (_, i) => first + i), () => false);

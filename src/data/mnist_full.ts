@@ -9,7 +9,6 @@
  */
 import {readFileSync} from 'fs';
 import * as path from 'path';
-import {ImageDataset} from './dataset';
 import {InMemoryImageDataset} from './in_memory';
 import {digitImages} from './mnist_dataset';
 import * as v from '../util/validate';
@@ -48,7 +47,7 @@ function readIdx(file: string, magic: number): {dims: number[]; bytes: Uint8Arra
 }
 
 /** The standard MNIST training or test digits as an in-memory image data set, `[size, size, 1]` in [-1, 1]. */
-export function mnistFullDataset(options: MnistFullDatasetOptions = {}): ImageDataset {
+export function mnistFullDataset(options: MnistFullDatasetOptions = {}): InMemoryImageDataset {
   const split = v.oneOf(NAME, 'split', options.split ?? 'train', ['train', 'test'] as const);
   const size = options.size ?? 32;
   if (size !== 28 && size !== 32) v.reject(NAME, 'size', '28 or 32', size);

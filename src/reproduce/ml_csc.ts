@@ -17,7 +17,6 @@ import {existsSync, promises as fs, readFileSync} from 'fs';
 import * as path from 'path';
 import {mlCscClassifier, Pursuit} from '../../models/ml_csc_classifier';
 import {ImageDataset} from '../data/dataset';
-import {InMemoryImageDataset} from '../data/in_memory';
 import {mnistFullDataset} from '../data/mnist_full';
 import {removeStaleTemporaries, syncDirectory, temporaryName, writeFileAtomic} from '../io/atomic_write';
 import {FileSystemHandler, saveModelAtomic} from '../io/file_system';
@@ -223,16 +222,6 @@ export function mlCscModel(model: MlCscModel, seed: number, recipe: MlCscRecipe 
   return classifier;
 }
 
-/** The first `count` digits of `data` as a data set of their own. */
-async function firstDigits(data: ImageDataset, count: number): Promise<ImageDataset> {
-  if (count === data.count) return data;
-  const {images, labels} = await data.take(count);
-  const subset = new InMemoryImageDataset(`${data.name}-first-${count}`, data.classes, data.imageShape,
-                                          images.dataSync() as Float32Array, labels.dataSync() as Int32Array);
-  tf.dispose([images, labels]);
-  return subset;
-}
-
 /** Images in [-1, 1] as the published inputs in [0, 1]. */
 const unitRange = (images: tf.Tensor4D): tf.Tensor4D => tf.tidy(() => tf.div(tf.add(images, 1), 2));
 
@@ -417,8 +406,8 @@ export async function reproduceMlCsc(options: ReproduceMlCscOptions): Promise<Ml
       throw new Error(`${NAME}: '${stateFile(model)}' is a run of ${runKey(state)}, not of ${runKey(setting)}`);
     }
   }
-  const train = await firstDigits(mnistFullDataset({split: 'train', size: 28}), setting.trainDigits);
-  const test = await firstDigits(mnistFullDataset({split: 'test', size: 28}), setting.testDigits);
+  const train = mnistFullDataset({split: 'train', size: 28}).first(setting.trainDigits);
+  const test = mnistFullDataset({split: 'test', size: 28}).first(setting.testDigits);
   for (const model of models) {
     const dir = path.join(out, model);
     await fs.mkdir(dir, {recursive: true});

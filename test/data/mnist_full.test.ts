@@ -24,6 +24,25 @@ async function imageBytes(split: 'train' | 'test'): Promise<Set<string>> {
 }
 
 describe('mnistFullDataset: the standard MNIST split', () => {
+  it('first(n) is the data set of the first n digits: their images and labels, in every epoch\'s order', async () => {
+    const all = mnistFullDataset({split: 'test', size: 28});
+    const first = all.first(300);
+    assert.deepEqual([first.count, first.name, first.imageShape], [300, 'mnist-full-test-first-300', [28, 28, 1]]);
+    const [a, b] = await Promise.all([first.take(300), all.take(300)]);
+    assert.deepEqual(Array.from(a.images.dataSync()), Array.from(b.images.dataSync()));
+    assert.deepEqual(Array.from(a.labels.dataSync()), Array.from(b.labels.dataSync()));
+    const seen: number[] = [];
+    for await (const batch of first.batches({batchSize: 128, epoch: 1, dropLast: false})) {
+      seen.push(...batch.labels.dataSync());
+      tf.dispose([batch.images, batch.labels]);
+    }
+    assert.deepEqual([...seen].sort(), Array.from(b.labels.dataSync()).sort(), 'an epoch visits exactly those digits');
+    assert.equal(all.first(all.count), all);
+    expectThrows(() => all.first(10001), /mnist-full-test\.first: offset \+ count must be at most 10000/);
+    expectThrows(() => all.first(0), /mnist-full-test\.first: count must be a positive integer, got 0/);
+    tf.dispose([a.images, a.labels, b.images, b.labels]);
+  });
+
   it('has 60,000 training and 10,000 test digits with the published class counts', async () => {
     for (const [split, counts] of [['train', TRAIN_PER_CLASS], ['test', TEST_PER_CLASS]] as const) {
       const ds = mnistFullDataset({split});
