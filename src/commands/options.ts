@@ -48,6 +48,15 @@ export function integerList(min: number): Parse<number[]> {
   };
 }
 
+/** Comma-separated finite numbers of at least `min` (`--ratios 1,2,4`). */
+export function numberList(min: number): Parse<number[]> {
+  return (value) => {
+    const list = value.split(',').map(finite);
+    if (!list.every((n) => n !== undefined && n >= min)) throw new InvalidArgumentError(`Expected comma-separated numbers ≥ ${min}.`);
+    return list as number[];
+  };
+}
+
 /**
  * `choicesOf<T>()(list)` is `list`, checked at compile time to hold every value of the union
  * `T` and nothing else: a list of choices that cannot fall behind its type.

@@ -4,20 +4,10 @@
  * `|Γ_max|/|Γ_min|` and the noise (docs/theory.md).
  */
 import * as path from 'path';
-import {InvalidArgumentError} from 'commander';
 import {setBackend} from '../backend';
 import {PURSUIT_STABILITY_RECIPE, reproducePursuitStability} from '../reproduce/pursuit_stability';
 import {CommandSpec} from './io';
-import {backendFlag, commandLine, FlagTable, integer, Parse} from './options';
-
-/** Comma-separated finite numbers of at least `min` (`1,2,4`). */
-function numberList(min: number): Parse<number[]> {
-  return (value) => {
-    const list = value.split(',').map((s) => (s.trim() === '' ? NaN : Number(s)));
-    if (!list.every((n) => Number.isFinite(n) && n >= min)) throw new InvalidArgumentError(`Expected comma-separated numbers ≥ ${min}.`);
-    return list;
-  };
-}
+import {backendFlag, commandLine, FlagTable, integer, numberList} from './options';
 
 /** What the flags of `reproduce pursuit-stability` set. */
 export interface ReproducePursuitStabilityValues {
