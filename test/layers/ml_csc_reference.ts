@@ -30,3 +30,23 @@ export function publishedUnfolding(x: tf.Tensor4D, kernels: tf.Tensor4D[], biase
   }
   return gammas[L];
 }
+
+/** The layer arguments of the published-forward-pass checks: 3 layers, 3 unfoldings, random biases, steps ≠ 1. */
+export const UNFOLDING_CHECK_ARGS = {
+  filters: [4, 5, 6], kernelSize: [4, 3, 2] as number[], strides: [2, 2, 1] as number[], iterations: 3,
+  biasInitializer: tf.initializers.randomNormal({stddev: 0.05, seed: 5}),
+  stepInitializer: tf.initializers.randomUniform({minval: 0.5, maxval: 1.5, seed: 6}),
+};
+
+/** The input of those checks, `[2, 16, 16, 1]` in [0, 1]. */
+export const unfoldingCheckInput = (): tf.Tensor4D => tf.randomUniform([2, 16, 16, 1], 0, 1, 'float32', 4) as tf.Tensor4D;
+
+/** {@link publishedUnfolding} with the weights (kernel_i, bias_i, …, then step_i) and strides of `layer`. */
+export function publishedUnfoldingOf(layer: {getWeights(): tf.Tensor[]; strides: [number, number][]; iterations: number},
+                                     x: tf.Tensor4D, fista: boolean): tf.Tensor4D {
+  const w = layer.getWeights();
+  const depth = layer.strides.length;
+  const kernels = Array.from({length: depth}, (_, i) => w[2 * i] as tf.Tensor4D);
+  const biases = Array.from({length: depth}, (_, i) => w[2 * i + 1]);
+  return publishedUnfolding(x, kernels, biases, w.slice(2 * depth), layer.strides, layer.iterations, fista);
+}

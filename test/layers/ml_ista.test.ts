@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import {strict as assert} from 'assert';
 import {MlIsta, mlIsta} from '../../layers/ml_ista';
 import {ConvDictionary, ista, powerIteration} from '../../src/ops';
-import {publishedUnfolding} from './ml_csc_reference';
+import {publishedUnfoldingOf, UNFOLDING_CHECK_ARGS, unfoldingCheckInput} from './ml_csc_reference';
 import {expectClose, expectGradientMatchesFiniteDifference, expectNoLeak, expectSaveLoadRoundTrip,
         expectThrows} from '../helpers';
 
@@ -18,14 +18,10 @@ function cnn(layer: MlIsta, inputShape: number[]): tf.Sequential {
 
 describe('mlIsta', () => {
   it('3 layers, 3 unfoldings: the published forward pass written out (strides [2, 2, 1], 16×16×1, steps ≠ 1)', () => {
-    const layer = mlIsta({filters: [4, 5, 6], kernelSize: [4, 3, 2], strides: [2, 2, 1], iterations: 3,
-                          biasInitializer: tf.initializers.randomNormal({stddev: 0.05, seed: 5}),
-                          stepInitializer: tf.initializers.randomUniform({minval: 0.5, maxval: 1.5, seed: 6})});
-    const x = tf.randomUniform([2, 16, 16, 1], 0, 1, 'float32', 4);
+    const layer = mlIsta(UNFOLDING_CHECK_ARGS);
+    const x = unfoldingCheckInput();
     const y = layer.apply(x) as tf.Tensor;
-    const w = layer.getWeights();
-    const expected = publishedUnfolding(x as tf.Tensor4D, [w[0], w[2], w[4]] as tf.Tensor4D[], [w[1], w[3], w[5]],
-                                        w.slice(6), layer.strides, 3, false);
+    const expected = publishedUnfoldingOf(layer, x, false);
     assert.ok(tf.sum(tf.abs(expected)).dataSync()[0] > 0, 'non-zero codes');
     expectClose(y, expected, 1e-5);
   });
