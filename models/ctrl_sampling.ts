@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {hash32, ImageDataset, uniformGenerator} from '../src/data/dataset';
 import {NearestSubspace} from '../src/metrics/nearest_subspace';
-import {mapImages} from '../src/train/ctrl_eval';
+import {mapImages} from '../src/data/map_images';
 import * as v from '../src/util/validate';
 
 const NAME = 'sampleCscCtrl';

@@ -33,7 +33,7 @@ import * as tf from '@tensorflow/tfjs';
 import {appendFileSync, mkdirSync, writeFileSync} from 'fs';
 import * as path from 'path';
 import {parseArgs} from 'util';
-import * as sl from '../src';
+import * as sl from '../src/node';
 import * as v from '../src/util/validate';
 
 const NAME = 'ctrl_parity';

@@ -13,10 +13,11 @@ import * as tf from '@tensorflow/tfjs';
 import {promises as fs} from 'fs';
 import * as path from 'path';
 import {parseArgs} from 'util';
-import * as sl from '../src';
+import * as sl from '../src/node';
 import {loadMnist} from '../src/data/mnist';
 import {nmseDb, syntheticLasso} from '../src/data/synthetic';
-import {filtersAsImages, writeImageGrid} from '../src/io/image_grid';
+import {filtersAsImages} from '../src/io/grid';
+import {writeImageGrid} from '../src/io/image_grid';
 import {DenseDictionary, ista, powerIteration} from '../src/ops';
 
 const {values: args} = parseArgs({options: {

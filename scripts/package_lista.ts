@@ -9,9 +9,9 @@
 import * as tf from '@tensorflow/tfjs';
 import {promises as fs, readFileSync} from 'fs';
 import * as path from 'path';
-import * as sl from '../src';
+import * as sl from '../src/node';
 import {Lista} from '../layers/lista';
-import {pretrainedDir} from '../src/pretrained';
+import {pretrainedDir} from '../src/pretrained/node';
 
 /** The seed of the packaged measurement's codes. */
 export const PACKAGE_TEST_SEED = 2_000_003;

@@ -8,8 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import {promises as fs, readFileSync} from 'fs';
 import * as path from 'path';
-import * as sl from '../src';
-import {pretrainedDir} from '../src/pretrained';
+import * as sl from '../src/node';
+import {pretrainedDir} from '../src/pretrained/node';
 
 async function run(): Promise<void> {
   const [dir, model, name, command] = process.argv.slice(2);

@@ -9,8 +9,8 @@
 import * as tf from '@tensorflow/tfjs';
 import {promises as fs} from 'fs';
 import * as path from 'path';
-import * as sl from '../src';
-import {pretrainedDir} from '../src/pretrained';
+import * as sl from '../src/node';
+import {pretrainedDir} from '../src/pretrained/node';
 
 /** Pixels of each reconstruction recorded in `golden` (flattened indices). */
 const GOLDEN_PIXELS = [0, 130, 270, 400, 528, 660, 790, 1000];

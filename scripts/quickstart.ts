@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import {rmSync} from 'fs';
 import * as path from 'path';
 import {parseArgs} from 'util';
-import * as sl from '../src';
+import * as sl from '../src/node';
 import {main} from '../src/cli';
 
 const {values: args} = parseArgs({options: {

@@ -12,7 +12,7 @@ import {SAMPLE} from './commands/sample';
 import {TRAIN} from './commands/train';
 import {version} from './version';
 // Registers sparseland's layer classes and the file:// handler.
-import './index';
+import './node';
 
 /**
  * Runs the command line with `argv` (without `node` and the script), writing to `out` and `err`;

@@ -1,14 +1,14 @@
 /**
- * sparseland: unrolled sparse-coding networks for TensorFlow.js.
+ * sparseland: unrolled sparse-coding networks for TensorFlow.js, in web pages and in Node.
  *
  * `import * as sl from 'sparseland'`, then `await sl.backend.setBackend()` and
  * `sl.layers.cscStage({...})`, as one writes `tf.layers.conv2d({...})`; the layer classes are
- * `sl.layers.CscStage` and so on (`sl.layerClasses()` lists them).
+ * `sl.layers.CscStage` and so on (`sl.layerClasses()` lists them). This entry imports no Node
+ * module; in Node, `require('sparseland')` resolves to `sparseland/node`, which adds files,
+ * images, checkpoints, threads, the recipes and the command line.
  */
 import {registerWasmKernels} from './backend/wasm';
-import {registerFileSystem} from './io/file_system';
 
-registerFileSystem();
 registerWasmKernels();
 
 export * as backend from './backend';
@@ -22,7 +22,6 @@ export * as models from '../models';
 export * as onnx from './onnx';
 export * as pretrained from './pretrained';
 export * as train from './train';
-export * as reproduce from './reproduce';
 export * as analysis from './analysis';
 export {layerClasses} from '../layers/register';
 export {version} from './version';

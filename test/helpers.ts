@@ -4,7 +4,7 @@ import {strict as assert} from 'assert';
 import {mkdtempSync, rmSync} from 'fs';
 import {tmpdir} from 'os';
 import * as path from 'path';
-import '../src';
+import '../src/node';
 
 type Values = tf.Tensor | number | ArrayLike<number> | number[][] | number[][][] | number[][][][];
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import {strict as assert} from 'assert';
 import {readFileSync} from 'fs';
 import * as path from 'path';
-import * as sl from '../src';
+import * as sl from '../src/node';
 
 /** The factory of a layer class: `cscStage` for `CscStage`, as tfjs's `conv2d` for `Conv2D`. */
 const factoryName = (className: string) => className[0].toLowerCase() + className.slice(1);

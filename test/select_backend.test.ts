@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {strict as assert} from 'assert';
-import {setBackend} from '../src/backend';
+import {defaultBackends, setBackend} from '../src/backend/node';
 
 function hasTfjsNode(): boolean {
   for (const name of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
@@ -62,9 +62,17 @@ describe('setBackend', () => {
   });
 
   it('rejects an unknown name, naming the argument and the value', async () => {
-    await assert.rejects(setBackend('webgl2'), /setBackend: name must be one of 'tensorflow', 'wasm', 'cpu', got 'webgl2'/);
+    await assert.rejects(setBackend('webgl2'),
+                         /setBackend: name must be one of 'tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu', got 'webgl2'/);
     await assert.rejects(withEnv('gpu', () => setBackend()),
                          /setBackend: SPARSELAND_BACKEND must be one of .*got 'gpu'/);
+  });
+
+  it('in Node, tries tensorflow, wasm, cpu; the page backends fail with a hint', async () => {
+    assert.deepEqual(defaultBackends(), ['tensorflow', 'wasm', 'cpu']);
+    await assert.rejects(setBackend('webgl', {log: false}), /the 'webgl' backend could not be initialised \(browsers only\)/);
+    await assert.rejects(setBackend('webgpu', {log: false}), /the 'webgpu' backend could not be initialised \(browsers only\)/);
+    assert.equal(await setBackend(undefined, {log: false}), process.env.SPARSELAND_BACKEND ?? (hasTfjsNode() ? 'tensorflow' : 'wasm'));
   });
 
   it('an explicit tensorflow request fails with the install hint when tfjs-node is absent', async function () {

@@ -23,7 +23,7 @@ import {loadavg} from 'os';
 import * as path from 'path';
 import {parseArgs} from 'util';
 import {cscCtrl} from '../../models/csc_ctrl';
-import {setBackend} from '../../src/backend';
+import {setBackend} from '../../src/backend/node';
 import {ClosedLoopTrainer, CtrlMode} from '../../src/train/closed_loop';
 import * as v from '../../src/util/validate';
 

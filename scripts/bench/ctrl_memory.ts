@@ -25,7 +25,7 @@ import {tmpdir} from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
 import {parseArgs} from 'util';
-import * as sl from '../../src';
+import * as sl from '../../src/node';
 import {cscCtrl} from '../../models/csc_ctrl';
 import {ClosedLoopTrainer, CtrlMode} from '../../src/train/closed_loop';
 import {trainCscCtrl} from '../../src/train/ctrl_run';

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {getThreadsCount} from '@tensorflow/tfjs-backend-wasm';
-import {registerWasmKernels} from '../../src/backend';
+import {registerWasmKernels} from '../../src/backend/node';
 import {registerThreadedWasm} from '../../src/backend/wasm/threads';
 
 interface Shape {

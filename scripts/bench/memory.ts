@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {parseArgs} from 'util';
-import * as sl from '../../src';
+import * as sl from '../../src/node';
 
 const {values} = parseArgs({options: {batch: {type: 'string', default: '8'}}});
 const batch = Number(values.batch);

@@ -45,7 +45,7 @@ import {cscStage} from '../../layers/csc_stage';
 import {lista} from '../../layers/lista';
 import {MlIsta} from '../../layers/ml_ista';
 import {mlCscClassifier} from '../../models/ml_csc_classifier';
-import {setBackend} from '../../src/backend';
+import {setBackend} from '../../src/backend/node';
 import {ConvDictionary} from '../../src/ops/dictionary';
 import {normalizeAtoms} from '../../src/ops/normalize';
 import {powerIteration} from '../../src/ops/power_iteration';

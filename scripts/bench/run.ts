@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import {getThreadsCount} from '@tensorflow/tfjs-backend-wasm';
 import {execFileSync} from 'child_process';
 import * as path from 'path';
-import {registerWasmKernels} from '../../src/backend';
+import {registerWasmKernels} from '../../src/backend/node';
 import {registerThreadedWasm} from '../../src/backend/wasm/threads';
 import {cscLayerStep} from './csc_layer_step';
 import {TrainingStep, cscStep} from './csc_step';

@@ -1,4 +1,3 @@
-export {setBackend} from './select';
+export {BACKEND_NAMES, defaultBackends, NODE_BACKENDS, PAGE_BACKENDS, setBackend, setBackendPreparer} from './select';
 export type {BackendName, SetBackendOptions} from './select';
 export {registerWasmKernels} from './wasm';
-export {registerThreadedWasm, wasmThreads} from './wasm/threads';

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import {existsSync, statSync} from 'fs';
 import * as path from 'path';
 import {dictionaryReport, DictionaryRow} from '../analysis';
-import {setBackend} from '../backend';
+import {setBackend} from '../backend/node';
 import {ImageDataset} from '../data/dataset';
 import {mnistDataset} from '../data/mnist_dataset';
 import {mnistFullDataset} from '../data/mnist_full';

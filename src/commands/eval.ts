@@ -3,7 +3,7 @@
  * sparsity and rate reduction of a trained CSC-CTRL autoencoder, and a reconstruction grid.
  */
 import * as path from 'path';
-import {setBackend} from '../backend';
+import {setBackend} from '../backend/node';
 import {openDataset} from '../train/ctrl_run';
 import {evaluateCscCtrl} from '../train/ctrl_eval';
 import {loadTrainedModels, PRETRAINED} from '../train/trained_models';

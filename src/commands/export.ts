@@ -2,9 +2,9 @@
 import * as tf from '@tensorflow/tfjs';
 import {existsSync, statSync} from 'fs';
 import * as path from 'path';
-import {setBackend} from '../backend';
+import {setBackend} from '../backend/node';
 import {FileSystemHandler} from '../io/file_system';
-import {exportModel, ExportOptions} from '../onnx';
+import {exportModel, ExportOptions} from '../onnx/node';
 import {CommandIo, CommandSpec, createProgram, runCommands} from './io';
 import {choicesOf, FlagTable} from './options';
 

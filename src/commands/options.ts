@@ -5,7 +5,7 @@
  * shared by every command are here too.
  */
 import {Command, InvalidArgumentError, Option} from 'commander';
-import type {BackendName} from '../backend';
+import {NODE_BACKENDS} from '../backend/node';
 
 /**
  * Parses and checks a flag's value. A bad value throws an `InvalidArgumentError` that says what
@@ -65,8 +65,8 @@ export function choicesOf<T extends string>() {
   return <L extends readonly T[]>(list: L & ([T] extends [L[number]] ? unknown : never)): readonly T[] => list;
 }
 
-/** The backends `setBackend` takes. */
-export const BACKENDS = choicesOf<BackendName>()(['tensorflow', 'wasm', 'cpu'] as const);
+/** The backends the command line takes: Node's. */
+export const BACKENDS = NODE_BACKENDS;
 
 /** One flag of a command, whose value goes to `key` of the command's values `T`. */
 export interface Flag<T, K extends keyof T = keyof T> {

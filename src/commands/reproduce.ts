@@ -6,7 +6,7 @@
 import {SingleBar} from 'cli-progress';
 import * as path from 'path';
 import {LISTA_VARIANTS, ListaVariant} from '../../layers/lista';
-import {setBackend} from '../backend';
+import {setBackend} from '../backend/node';
 import {reproduceLista, variantSlug} from '../reproduce/lista';
 import {ML_CSC_MODELS, ML_CSC_RECIPE, MlCscModel, reproduceMlCsc} from '../reproduce/ml_csc';
 import {CommandGroup, CommandSpec} from './io';

@@ -3,7 +3,7 @@
  * layer, with its variants, and MNIST digits reconstructed from random-filter layers.
  */
 import * as path from 'path';
-import {setBackend} from '../backend';
+import {setBackend} from '../backend/node';
 import {reproduceInvertibility} from '../reproduce/invertibility';
 import {CommandSpec} from './io';
 import {backendFlag, commandLine, FlagTable, integer} from './options';

@@ -4,7 +4,7 @@
  * `|Γ_max|/|Γ_min|` and the noise (docs/theory.md).
  */
 import * as path from 'path';
-import {setBackend} from '../backend';
+import {setBackend} from '../backend/node';
 import {PURSUIT_STABILITY_RECIPE, reproducePursuitStability} from '../reproduce/pursuit_stability';
 import {CommandSpec} from './io';
 import {backendFlag, commandLine, FlagTable, integer, numberList} from './options';

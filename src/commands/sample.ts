@@ -3,7 +3,7 @@
  * class decoded from features drawn on the class's principal subspace, one row per class.
  */
 import {sampleCscCtrl} from '../../models/ctrl_sampling';
-import {setBackend} from '../backend';
+import {setBackend} from '../backend/node';
 import {writeImageGrid} from '../io/image_grid';
 import {openDataset} from '../train/ctrl_run';
 import {loadTrainedModels} from '../train/trained_models';

@@ -7,7 +7,7 @@ import {SingleBar} from 'cli-progress';
 import {appendFileSync} from 'fs';
 import * as path from 'path';
 import {CSC_CTRL_FEATURES, resolveCscCtrlArgs} from '../../models/csc_ctrl';
-import {setBackend} from '../backend';
+import {setBackend} from '../backend/node';
 import {CTRL_MODES, LEARNING_RATE_SCHEDULES, MOVING_STATISTICS} from '../train/closed_loop';
 import {CTRL_RUN_DEFAULTS, CtrlRunOptions, openDataset, ResumeMode, trainCscCtrl} from '../train/ctrl_run';
 import {curvesAtCheckpoints} from '../train/ctrl_curves';

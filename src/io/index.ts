@@ -1,8 +1,8 @@
-export {FileSystemHandler, registerFileSystem} from './file_system';
-export type {FileSystemHandlerOptions} from './file_system';
-export {imageGridPng, writeImageGrid, filtersAsImages} from './image_grid';
-export type {ImageGridOptions} from './image_grid';
-export {readJsonLines} from './json_lines';
-export {lineChartPng, writeLineChart} from './line_chart';
-export type {ChartOptions, ChartPanel, ChartSeries} from './line_chart';
+/**
+ * Images and models in and out, in Node and in pages: image grids as RGBA pixels, and loading a
+ * tied decoder beside its encoder. Node adds files (`sparseland/node`): `file://` models, PNG
+ * grids and charts, JSON-lines logs.
+ */
+export {filtersAsImages, imageGrid} from './grid';
+export type {ImageGrid, ImageGridOptions} from './grid';
 export {loadTiedTo} from '../../layers/csc_decoder';

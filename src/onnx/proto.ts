@@ -2,7 +2,7 @@
  * The protobuf writer: plain objects shaped like the ONNX messages (field names as in
  * src/onnx/onnx.proto) encoded to bytes with protobufjs and the ONNX schema.
  */
-import * as protobuf from 'protobufjs';
+import * as protobuf from 'protobufjs/light';
 import {ONNX_SCHEMA} from './schema';
 
 /** `TensorProto.DataType` values that the exporter writes. */

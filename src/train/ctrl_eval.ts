@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {CscStage} from '../../layers/csc_stage';
 import {ImageDataset} from '../data/dataset';
+import {mapImages} from '../data/map_images';
 import {writeImageGrid} from '../io/image_grid';
 import {mcr2, rateReductionBetween} from '../losses';
 import {density, NearestSubspace, psnr, ssim} from '../metrics';
@@ -54,22 +55,6 @@ export interface CtrlEvaluation {
   deltaR: number;
   /** `ΔR(Z, Ẑ)` between the test features and the features of their reconstructions. */
   deltaRReconstruction: number;
-}
-
-/** Runs `f` over the first `count` images of `data` in batches; concatenates the per-batch results. */
-export async function mapImages(data: ImageDataset, count: number, batchSize: number,
-                                f: (images: tf.Tensor4D) => tf.Tensor[]): Promise<{outputs: tf.Tensor[]; labels: Int32Array}> {
-  const parts: tf.Tensor[][] = [];
-  const labels = new Int32Array(count);
-  for (let offset = 0; offset < count; offset += batchSize) {
-    const batch = await data.take(Math.min(batchSize, count - offset), offset);
-    labels.set(batch.labels.dataSync(), offset);
-    parts.push(tf.tidy(() => f(batch.images)));
-    tf.dispose([batch.images, batch.labels]);
-  }
-  const outputs = parts[0].map((_, i) => tf.concat(parts.map((p) => p[i])));
-  tf.dispose(parts);
-  return {outputs, labels};
 }
 
 /** Evaluates the encoder `f` and decoder `g` of a CSC-CTRL autoencoder in inference mode. */

@@ -9,7 +9,7 @@ import '../../layers';
 import {loadTiedTo} from '../../layers/csc_decoder';
 import {existsSync, readFileSync} from 'fs';
 import * as path from 'path';
-import {load} from '../pretrained';
+import {load} from '../pretrained/node';
 import {hasCheckpoint, loadCheckpointModels} from './checkpoint';
 
 /** The prefix that names a shipped pretrained model instead of a directory. */

@@ -8,7 +8,7 @@ import {ANALYZE_FLAGS} from '../../src/commands/analyze';
 import {DictionaryRow, measuredL0Inf, mutualCoherence} from '../../src/analysis';
 import {mnistDataset} from '../../src/data/mnist_dataset';
 import {FileSystemHandler} from '../../src/io/file_system';
-import {load} from '../../src/pretrained';
+import {load} from '../../src/pretrained/node';
 import {expectClose} from '../helpers';
 import {cliRunner} from './cli_runner';
 

@@ -4,8 +4,8 @@ import {copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync,
 import {tmpdir} from 'os';
 import * as path from 'path';
 import {PACKAGE, layerClasses, qualifiedName, registerLayer} from '../../layers/register';
-import * as sl from '../../src';
-import {pretrainedDir} from '../../src/pretrained';
+import * as sl from '../../src/node';
+import {pretrainedDir} from '../../src/pretrained/node';
 import {expectClose} from '../helpers';
 
 /** The names sparseland's layers are registered under: `CscStage` and `sparseland>CscStage`. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {strict as assert} from 'assert';
-import * as sl from '../../src';
+import * as sl from '../../src/node';
 import {classCodingRate, codingRate} from '../../src/losses';
 import {codingRateFeatureForm, codingRateSampleForm} from '../../src/losses/coding_rate';
 import {solveSpd} from '../../src/ops/linalg';

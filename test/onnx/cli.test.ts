@@ -5,7 +5,7 @@ import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'fs';
 import * as ort from 'onnxruntime-node';
 import {tmpdir} from 'os';
 import * as path from 'path';
-import * as sl from '../../src';
+import * as sl from '../../src/node';
 import {main} from '../../src/cli';
 
 describe('sparseland export (command line)', () => {

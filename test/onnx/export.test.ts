@@ -4,7 +4,7 @@ import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'fs';
 import {tmpdir} from 'os';
 import * as ort from 'onnxruntime-node';
 import * as path from 'path';
-import * as sl from '../../src';
+import * as sl from '../../src/node';
 import {checkWithPython, hasPythonOnnx, sampleInput} from './helpers';
 
 /** The op types of an exported graph, in order. */

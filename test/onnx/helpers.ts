@@ -9,7 +9,7 @@ import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'fs';
 import * as ort from 'onnxruntime-node';
 import {tmpdir} from 'os';
 import * as path from 'path';
-import * as sl from '../../src';
+import * as sl from '../../src/node';
 
 const PYTHON = '/usr/bin/python3';
 

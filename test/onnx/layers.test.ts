@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import '../../src';
+import '../../src/node';
 import {expectOnnxMatchesTfjs, exportedFiles} from './helpers';
 
 type LayerFactory = () => tf.layers.Layer[];

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import {strict as assert} from 'assert';
 import {readFileSync} from 'fs';
 import * as path from 'path';
-import * as sl from '../../src';
+import * as sl from '../../src/node';
 import {hasConverter, registerConverter, tfjsLayerClass} from '../../src/onnx/registry';
 
 /** The package root: above test/onnx (under tsx) or above dist/test/onnx (compiled). */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import * as sl from '../../src';
+import * as sl from '../../src/node';
 import {CscStageLayerArgs} from '../../layers/csc_stage';
 import {ListaLayerArgs} from '../../layers/lista';
 import {expectOnnxMatchesTfjs, expectOnnxMatchesTfjsOn, exportedFiles, sampleInput} from './helpers';

@@ -3,7 +3,7 @@ import {strict as assert} from 'assert';
 import {mkdtempSync, rmSync} from 'fs';
 import {tmpdir} from 'os';
 import * as path from 'path';
-import '../../src';
+import '../../src/node';
 import {cscCtrl} from '../../models/csc_ctrl';
 import {saveCheckpoint} from '../../src/train/checkpoint';
 import {ClosedLoopTrainer, CtrlMode} from '../../src/train/closed_loop';

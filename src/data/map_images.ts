@@ -1,0 +1,21 @@
+/**
+ * A function applied to a data set's images batch by batch.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {ImageDataset} from './dataset';
+
+/** Runs `f` over the first `count` images of `data` in batches; concatenates the per-batch results. */
+export async function mapImages(data: ImageDataset, count: number, batchSize: number,
+                                f: (images: tf.Tensor4D) => tf.Tensor[]): Promise<{outputs: tf.Tensor[]; labels: Int32Array}> {
+  const parts: tf.Tensor[][] = [];
+  const labels = new Int32Array(count);
+  for (let offset = 0; offset < count; offset += batchSize) {
+    const batch = await data.take(Math.min(batchSize, count - offset), offset);
+    labels.set(batch.labels.dataSync(), offset);
+    parts.push(tf.tidy(() => f(batch.images)));
+    tf.dispose([batch.images, batch.labels]);
+  }
+  const outputs = parts[0].map((_, i) => tf.concat(parts.map((p) => p[i])));
+  tf.dispose(parts);
+  return {outputs, labels};
+}

@@ -1,0 +1,11 @@
+export * from './index';
+export {loadMnist, MNIST_PER_CLASS, MNIST_CLASS_SIZES} from './mnist';
+export type {MnistBatch, MnistOptions} from './mnist';
+export {mnistDataset, MNIST_TEST_PER_CLASS} from './mnist_dataset';
+export type {MnistDatasetOptions} from './mnist_dataset';
+export {imageFolder} from './image_folder';
+export type {ImageFolderOptions} from './image_folder';
+export {ShardedImageDataset, WINDOW_SHARDS} from './sharded_dataset';
+export type {ShardEntry, ShardStats} from './sharded_dataset';
+export {mnistFullDataset, mnistIdxFiles} from './mnist_full';
+export type {MnistFullDatasetOptions} from './mnist_full';

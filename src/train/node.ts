@@ -1,0 +1,11 @@
+export * from './index';
+export {saveCheckpoint, loadCheckpoint, loadCheckpointModels, hasCheckpoint} from './checkpoint';
+export type {CheckpointContents, CheckpointModels, RunPosition} from './checkpoint';
+export {trainCscCtrl, openDataset, CTRL_RUN_DEFAULTS} from './ctrl_run';
+export type {CtrlRunOptions, CtrlRunHooks, CtrlRunResult, CtrlRunState, OpenDatasetOptions} from './ctrl_run';
+export {evaluateCscCtrl, reconstructionQuality} from './ctrl_eval';
+export type {CtrlEvalOptions, CtrlEvaluation} from './ctrl_eval';
+export {curvePanels, curvesAtCheckpoints, writeCurves} from './ctrl_curves';
+export type {EvalLine} from './ctrl_curves';
+export {loadTrainedModels, copyWeights, PRETRAINED} from './trained_models';
+export type {TrainedModels} from './trained_models';
