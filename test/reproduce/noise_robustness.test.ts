@@ -62,7 +62,9 @@ describe('reproduce noise-robustness', () => {
 
   it('at σ = 0 each curve is the accuracy of its model computed directly; at σ = 0.4 on the same noise', async function () {
     this.timeout(120_000);
+    const before = tf.memory().numTensors;
     const result = await reproduceNoiseRobustness({model, sigmas: [0, 0.4], digits: 300, seed: 2, reference: null});
+    assert.equal(tf.memory().numTensors, before, 'no tensor left behind (the 0-unfolding copy disposed)');
     assert.deepEqual(result.curves.map((c) => [c.role, c.unfoldings]), [['unrolled', 2], ['zeroUnfoldings', 0]]);
     const [unrolled, zero] = result.curves;
     // The model with unfoldings set to 0 in its own config, built apart.
