@@ -3,7 +3,19 @@
  * coherence `μ(D_i)` of each layer's dictionary (Papyan, Romano, Elad, "Convolutional neural
  * networks analyzed via convolutional sparse coding", JMLR 18, 2017; docs/theory.md). Each bound
  * is on `‖Γ_i‖₀,∞`, the largest number of non-zeros of the code `Γ_i` in one stripe (see
- * {@link measuredL0Inf}); the statements below are the paper's theorems as stated here.
+ * {@link measuredL0Inf}).
+ *
+ * **Sources.** These closed forms have not been checked against the paper's text: no stored copy
+ * of its theorem statements could be read (the JMLR and arXiv 1607.08194 texts, and the IEEE
+ * Signal Processing Magazine review of 2018, were searched for by title, by the bounds'
+ * formulas and by the theorems' names, in stored web pages, documentation, code and issue
+ * threads; only title pages and abstracts came back). Hence no theorem or equation number is
+ * cited. {@link uniquenessBound} is the condition of docs/math.md §4 ("uniqueness when
+ * `‖Γ‖₀,∞ < ½(1 + 1/μ)`"). The thresholding and basis-pursuit forms are those this module has
+ * given since it was written; math.md §4 states only what they say qualitatively (thresholding
+ * needs the ratio of the largest to the smallest non-zero to be small, basis pursuit does not
+ * depend on it), and the experiment of `reproduce pursuit-stability` measures that claim, not
+ * these constants.
  */
 import * as v from '../util/validate';
 
@@ -19,7 +31,8 @@ function coherence(owner: string, mu: unknown): number {
  *     ‖Γ_i‖₀,∞ < ½(1 + 1/μ(D_i))   at every layer i,
  *
  * it is the unique sparsest one (in the ℓ₀,∞ sense) at every layer. Returns `½(1 + 1/μ)`, the
- * strict upper limit on `‖Γ_i‖₀,∞`.
+ * strict upper limit on `‖Γ_i‖₀,∞`. Source: docs/math.md §4 (not checked against the paper's
+ * text; see the module's comment).
  */
 export function uniquenessBound(mu: number): number {
   return 0.5 * (1 + 1 / coherence('uniquenessBound', mu));
@@ -46,7 +59,9 @@ export interface LayeredThresholdingBoundArgs {
  * with `|Γ_i^min|`, `|Γ_i^max|` the smallest and largest non-zero magnitudes of `Γ_i` and
  * `ε_{i−1}` the noise reaching layer i. Returns the right-hand side. With `ratio = 1` and no
  * noise it is {@link uniquenessBound}; it shrinks as the coefficients' dynamic range grows, which
- * is the weakness of thresholding that layered basis pursuit does not have.
+ * is the weakness of thresholding that layered basis pursuit does not have. Source: this
+ * module's own statement; math.md §4 gives only the dependence on the ratio (not checked against
+ * the paper's text; see the module's comment).
  */
 export function layeredThresholdingBound(args: LayeredThresholdingBoundArgs): number {
   const owner = 'layeredThresholdingBound';
@@ -68,7 +83,9 @@ export function layeredThresholdingBound(args: LayeredThresholdingBoundArgs): nu
  * the layer-by-layer ℓ₁ pursuit (with its Lagrange multipliers set in proportion to the noise)
  * recovers a code whose support lies in that of `Γ_i`, within a distance of `Γ_i` proportional
  * to the noise, whatever the ratio of the coefficients' magnitudes. Returns `⅓(1 + 1/μ)`, the
- * (inclusive) upper limit on `‖Γ_i‖₀,∞`.
+ * upper limit on `‖Γ_i‖₀,∞`. Source: this module's own statement; math.md §4 says only that basis
+ * pursuit does not depend on the ratio. Whether the paper's condition is strict (`<`) or not
+ * (`≤`) is not checked (see the module's comment); the value returned is the same.
  */
 export function layeredBasisPursuitBound(mu: number): number {
   return (1 + 1 / coherence('layeredBasisPursuitBound', mu)) / 3;

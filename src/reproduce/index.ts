@@ -8,3 +8,6 @@ export type {MlCscModel, MlCscRecipe, MlCscProgress, MlCscReproduction, MlCscRes
 export {reproduceInvertibility, invertibilityTable, VARIANTS as INVERTIBILITY_VARIANTS, MATCHING_VARIANT as INVERTIBILITY_MATCHING_VARIANT}
   from './invertibility';
 export type {InvertibilityReproduction, ReproduceInvertibilityOptions} from './invertibility';
+export {reproduceNoiseRobustness, writeNoiseRobustness, noiseRobustnessTable, withUnfoldings, unfoldingsOf, digitNoise, loadClassifier,
+        DEFAULT_SIGMAS as NOISE_ROBUSTNESS_SIGMAS, DEFAULT_REFERENCE as NOISE_ROBUSTNESS_REFERENCE} from './noise_robustness';
+export type {ReproduceNoiseRobustnessOptions, NoiseRobustnessReproduction, NoiseCurve} from './noise_robustness';

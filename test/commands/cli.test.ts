@@ -35,6 +35,16 @@ describe('sparseland command line (commander)', () => {
     assert.match(out.join('\n'), /^Usage: sparseland train --preset <name> \[options\]/);
   });
 
+  it('sparseland reproduce --help lists every recipe', async () => {
+    assert.equal(await run(['reproduce', '--help']), 0);
+    const help = out.join('\n');
+    for (const recipe of ['lista', 'ml-csc', 'pursuit-stability', 'invertibility', 'noise-robustness']) {
+      assert.match(help, new RegExp(`^  ${recipe} `, 'm'));
+    }
+    assert.equal(await run(['reproduce', 'noise-robustness', '--help']), 0);
+    assert.match(out.join('\n'), /^Usage: sparseland reproduce noise-robustness --model <model> \[options\]/);
+  });
+
   it('sparseland train --help lists every flag of the table, with defaults and choices', async () => {
     assert.equal(await run(['train', '--help']), 0);
     const help = out.join('\n');
