@@ -10,6 +10,7 @@ import {setBackend} from '../backend';
 import {reproduceLista, variantSlug} from '../reproduce/lista';
 import {ML_CSC_MODELS, ML_CSC_RECIPE, MlCscModel, reproduceMlCsc} from '../reproduce/ml_csc';
 import {CommandGroup, CommandSpec} from './io';
+import {REPRODUCE_ENERGY_DECAY} from './reproduce_energy_decay';
 import {REPRODUCE_INVERTIBILITY} from './reproduce_invertibility';
 import {REPRODUCE_PURSUIT_STABILITY} from './reproduce_pursuit_stability';
 import {backendFlag, commandLine, FlagTable, integer, number, Parse} from './options';
@@ -201,5 +202,5 @@ export const REPRODUCE: CommandGroup = {
   summary: "reproduce a paper's experiment: train, measure, plot",
   description: "Reproduces a paper's experiment with one command: it trains, measures, and writes a plot, the figures " +
                'as JSON, and a Markdown table of published against measured.',
-  commands: [REPRODUCE_LISTA, REPRODUCE_ML_CSC, REPRODUCE_PURSUIT_STABILITY, REPRODUCE_INVERTIBILITY],
+  commands: [REPRODUCE_LISTA, REPRODUCE_ML_CSC, REPRODUCE_PURSUIT_STABILITY, REPRODUCE_INVERTIBILITY, REPRODUCE_ENERGY_DECAY],
 };

@@ -11,4 +11,6 @@ export type {ImageFolderOptions} from './image_folder';
 export {ShardedImageDataset, WINDOW_SHARDS} from './sharded_dataset';
 export type {ShardEntry, ShardStats} from './sharded_dataset';
 export {mnistFullDataset} from './mnist_full';
+export {naturalPatches, baboonImage} from './natural_patches';
+export type {NaturalPatchesOptions} from './natural_patches';
 export type {MnistFullDatasetOptions} from './mnist_full';

@@ -8,3 +8,6 @@ export type {MlCscModel, MlCscRecipe, MlCscProgress, MlCscReproduction, MlCscRes
 export {reproduceInvertibility, invertibilityTable, VARIANTS as INVERTIBILITY_VARIANTS, MATCHING_VARIANT as INVERTIBILITY_MATCHING_VARIANT}
   from './invertibility';
 export type {InvertibilityReproduction, ReproduceInvertibilityOptions} from './invertibility';
+export {reproduceEnergyDecay, energyTable, fitDecay, depthKeeping, measureScattering, thresholdingEnergies, ENERGY_DECAY_RECIPE} from './energy_decay';
+export type {EnergyDecayReproduction, ReproduceEnergyDecayOptions, ScatteringMeasurement, ModelMeasurement, DecayFit, DepthForEpsilon, Spread}
+  from './energy_decay';
