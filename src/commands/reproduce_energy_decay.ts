@@ -8,7 +8,15 @@ import {setBackend} from '../backend';
 import {FILTER_NORMALIZATIONS, FilterNormalization} from '../analysis/scattering';
 import {ENERGY_DECAY_RECIPE, reproduceEnergyDecay} from '../reproduce/energy_decay';
 import {CommandSpec} from './io';
-import {backendFlag, commandLine, FlagTable, integer, number} from './options';
+import {InvalidArgumentError} from 'commander';
+import {backendFlag, commandLine, FlagTable, integer, number, Parse} from './options';
+
+/** A number in [0, 1). */
+const fraction: Parse<number> = (value) => {
+  const n = number(0)(value);
+  if (n >= 1) throw new InvalidArgumentError('Expected a number in [0, 1).');
+  return n;
+};
 
 /** What the flags of `reproduce energy-decay` set. */
 export interface ReproduceEnergyDecayValues {
@@ -36,7 +44,7 @@ export const REPRODUCE_ENERGY_DECAY_FLAGS: FlagTable<ReproduceEnergyDecayValues>
    description: 'orientations of the Morlet filters'},
   {flags: '--depth <N>', key: 'depth', parse: integer(1), default: String(RECIPE.depth),
    description: 'layers of the scattering network ((J·L)^N paths per signal at depth N)'},
-  {flags: '--prune <fraction>', key: 'prune', parse: number(0), default: String(RECIPE.prune),
+  {flags: '--prune <fraction>', key: 'prune', parse: fraction, default: String(RECIPE.prune),
    description: 'drop the weakest paths carrying at most this fraction of each group\'s energy (their energy is reported)'},
   {flags: '--normalization <name>', key: 'normalization', choices: FILTER_NORMALIZATIONS, default: RECIPE.normalization,
    description: 'parseval: Littlewood–Paley sum ≡ 1; admissible: the Morlet filters scaled so that its maximum is 1'},
@@ -59,7 +67,6 @@ export const REPRODUCE_ENERGY_DECAY: CommandSpec<ReproduceEnergyDecayValues> = {
   run: async (_args, values, {io}) => {
     const out = values.out ?? 'out/reproduce-energy-decay';
     try {
-      if (values.prune !== undefined && values.prune >= 1) throw new Error(`--prune must be below 1, got ${values.prune}`);
       await setBackend(values.backend, {log: false});
       await reproduceEnergyDecay({
         out, digits: values.digits, patchStride: values.patchStride, scales: values.scales, orientations: values.orientations,
