@@ -1,7 +1,8 @@
 /**
  * Theory made measurable (docs/theory.md): the mutual coherence of a model's dictionaries, the
  * uniqueness and stability bounds of the multi-layer convolutional sparse-coding model that it
- * gives, the ℓ₀,∞ local sparsity of codes, and the energy each layer keeps.
+ * gives, the ℓ₀,∞ local sparsity of codes, the energy each layer keeps, and the energy a
+ * scattering network propagates by depth.
  */
 export {mutualCoherence} from './coherence';
 export type {CoherenceOptions} from './coherence';
@@ -9,6 +10,8 @@ export {uniquenessBound, layeredThresholdingBound, layeredBasisPursuitBound} fro
 export type {LayeredThresholdingBoundArgs} from './bounds';
 export {measuredL0Inf} from './l0_inf';
 export type {L0InfOptions} from './l0_inf';
-export {energyPerLayer} from './energy';
+export {energyPerLayer, energyPerSample} from './energy';
+export {morletFilterBank, littlewoodPaley, disposeFilterBank, scatteringEnergy, Dft2d, FILTER_NORMALIZATIONS} from './scattering';
+export type {FilterBank, FilterNormalization, MorletFilterBankArgs, ScatteringEnergy, ScatteringEnergyArgs} from './scattering';
 export {modelDictionaries, dictionaryReport} from './dictionaries';
 export type {ModelDictionary, DictionaryRow} from './dictionaries';

@@ -10,6 +10,7 @@ import {setBackend} from '../backend/node';
 import {reproduceLista, variantSlug} from '../reproduce/lista';
 import {ML_CSC_MODELS, ML_CSC_RECIPE, MlCscModel, reproduceMlCsc} from '../reproduce/ml_csc';
 import {CommandGroup, CommandSpec} from './io';
+import {REPRODUCE_ENERGY_DECAY} from './reproduce_energy_decay';
 import {REPRODUCE_INVERTIBILITY} from './reproduce_invertibility';
 import {REPRODUCE_NOISE_ROBUSTNESS} from './reproduce_noise_robustness';
 import {REPRODUCE_PURSUIT_STABILITY} from './reproduce_pursuit_stability';
@@ -202,5 +203,6 @@ export const REPRODUCE: CommandGroup = {
   summary: "reproduce a paper's experiment: train, measure, plot",
   description: "Reproduces a paper's experiment with one command: it trains, measures, and writes a plot, the figures " +
                'as JSON, and a Markdown table of published against measured.',
-  commands: [REPRODUCE_LISTA, REPRODUCE_ML_CSC, REPRODUCE_PURSUIT_STABILITY, REPRODUCE_INVERTIBILITY, REPRODUCE_NOISE_ROBUSTNESS],
+  commands: [REPRODUCE_LISTA, REPRODUCE_ML_CSC, REPRODUCE_PURSUIT_STABILITY, REPRODUCE_INVERTIBILITY, REPRODUCE_NOISE_ROBUSTNESS,
+             REPRODUCE_ENERGY_DECAY],
 };

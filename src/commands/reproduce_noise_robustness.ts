@@ -4,7 +4,7 @@
  * as a CNN), beside a reference classifier.
  */
 import * as path from 'path';
-import {setBackend} from '../backend';
+import {setBackend} from '../backend/node';
 import {DEFAULT_REFERENCE, DEFAULT_SIGMAS, reproduceNoiseRobustness} from '../reproduce/noise_robustness';
 import {CommandSpec} from './io';
 import {backendFlag, commandLine, FlagTable, integer, numberList} from './options';

@@ -9,3 +9,5 @@ export {ShardedImageDataset, WINDOW_SHARDS} from './sharded_dataset';
 export type {ShardEntry, ShardStats} from './sharded_dataset';
 export {mnistFullDataset, mnistIdxFiles} from './mnist_full';
 export type {MnistFullDatasetOptions} from './mnist_full';
+export {naturalPatches, baboonImage} from './natural_patches';
+export type {NaturalPatchesOptions} from './natural_patches';

@@ -11,3 +11,6 @@ export type {InvertibilityReproduction, ReproduceInvertibilityOptions} from './i
 export {reproduceNoiseRobustness, writeNoiseRobustness, noiseRobustnessTable, withUnfoldings, unfoldingsOf, digitNoise, loadClassifier,
         DEFAULT_SIGMAS as NOISE_ROBUSTNESS_SIGMAS, DEFAULT_REFERENCE as NOISE_ROBUSTNESS_REFERENCE} from './noise_robustness';
 export type {ReproduceNoiseRobustnessOptions, NoiseRobustnessReproduction, NoiseCurve} from './noise_robustness';
+export {reproduceEnergyDecay, energyTable, fitDecay, depthKeeping, measureScattering, thresholdingEnergies, ENERGY_DECAY_RECIPE} from './energy_decay';
+export type {EnergyDecayReproduction, ReproduceEnergyDecayOptions, ScatteringMeasurement, ModelMeasurement, DecayFit, DepthForEpsilon, Spread}
+  from './energy_decay';

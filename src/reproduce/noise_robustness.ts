@@ -22,7 +22,7 @@ import {mnistFullDataset} from '../data/mnist_full';
 import {writeFileAtomic} from '../io/atomic_write';
 import {FileSystemHandler} from '../io/file_system';
 import {writeLineChart} from '../io/line_chart';
-import {available, load, PRETRAINED_CLASSIFIERS} from '../pretrained';
+import {available, load, PRETRAINED_CLASSIFIERS} from '../pretrained/node';
 import * as v from '../util/validate';
 
 const NAME = 'reproduceNoiseRobustness';
