@@ -47,7 +47,7 @@ export interface DemoServer {
 /** Starts the server on `port` (0: any free port) of localhost. */
 export async function startDemoServer(port = 0): Promise<DemoServer> {
   const handlers = Object.entries(SERVED).map(([prefix, dir]) =>
-    [prefix, sirv(dir, {dev: true, setHeaders: isolate, extensions: []})] as const);
+    [prefix, sirv(dir, {dev: true, setHeaders: isolate})] as const);
   const server = http.createServer((req, res) => {
     isolate(res);
     const url = req.url ?? '/';
@@ -63,6 +63,9 @@ export async function startDemoServer(port = 0): Promise<DemoServer> {
       res.end(`not found: ${url}`);
     });
   });
+  // Idle connections stay open for a minute: a client that reuses one after a long step (building
+  // a model on a loaded machine) must not meet a socket the server has just closed.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const address = server.address() as AddressInfo;
   return {

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import {strict as assert} from 'assert';
+import {startDemoServer, DemoServer} from '../scripts/demo_web';
 import * as sl from '../src/node';
+import * as web from '../src/pretrained/index';
 import {expectClose} from './helpers';
 
 /**
@@ -117,4 +119,34 @@ describe('sl.pretrained classifiers', () => {
          model.dispose();
        });
   }
+});
+
+describe('sl.pretrained from a URL (as in a page)', function () {
+  this.timeout(120000);
+  let server: DemoServer;
+  before(async () => {
+    server = await startDemoServer();
+  });
+  after(async () => server?.close());
+
+  it('loads the same models over HTTP as from the package folder: a classifier, a coder with its dictionary, an autoencoder', async () => {
+    const from = `${server.url}pretrained/`;
+    const x = tf.randomUniform([2, 28, 28, 1], 0, 1, 'float32', 1);
+    const [local, remote] = [await sl.pretrained.load('ml-csc-mnist-cnn'), await web.load('ml-csc-mnist-cnn', {from})];
+    expectClose(remote.model.predict(x) as tf.Tensor, local.model.predict(x) as tf.Tensor, 0);
+    const [coder, remoteCoder] = [await sl.pretrained.load('alista-250x500'), await web.load('alista-250x500', {from})];
+    expectClose(remoteCoder.dictionary, coder.dictionary, 0);
+    const [ae, remoteAe] = [await sl.pretrained.load('mnist-csc-ctrl'), await web.load('mnist-csc-ctrl', {from})];
+    const images = tf.randomUniform([1, 32, 32, 1], -1, 1, 'float32', 2);
+    expectClose(remoteAe.decoder.predict(remoteAe.encoder.predict(images)) as tf.Tensor,
+                ae.decoder.predict(ae.encoder.predict(images)) as tf.Tensor, 0);
+    assert.deepEqual(remote.info, local.info);
+  });
+
+  it('names the URL it cannot read, and asks for `from` where there is no package folder', async () => {
+    await assert.rejects(web.load('ml-csc-mnist-cnn', {from: `${server.url}nowhere/`}),
+                         /pretrained\.load: cannot read 'http:\/\/127\.0\.0\.1:\d+\/nowhere\/ml-csc-mnist-cnn\/info\.json'/);
+    await assert.rejects(web.load('ml-csc-mnist-cnn'), /pretrained\.load: options\.from must be the URL of the package's pretrained\/ folder/);
+    await assert.rejects(web.load('ml-csc-mnist-cnn', {from: 'http://[::1/'}), /pretrained\.load: from must be a URL/);
+  });
 });

@@ -93,9 +93,10 @@ export function urlSource(base: string): PretrainedSource {
     describe: url,
     async read(file) {
       const response = await fetch(url(file));
+      const bytes = new Uint8Array(await response.arrayBuffer());
       if (response.status === 404) return null;
       if (!response.ok) throw new Error(`${NAME}: '${url(file)}' answered ${response.status} ${response.statusText}`);
-      return new Uint8Array(await response.arrayBuffer());
+      return bytes;
     },
     model: url,
   };

@@ -11,6 +11,7 @@ import {startDemoServer, DemoServer} from '../../scripts/demo_web';
 import * as sl from '../../src/node';
 import {chromiumPath, openPage, OpenPage} from './chromium';
 import {LAYER_MODEL_CASES, LayerModelCase} from './layer_models';
+import {pageModelSpec, PageModelSpec} from './page_model';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const LEARNING_RATE = 0.05;
@@ -27,15 +28,6 @@ function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return diff / (scale || 1);
 }
 
-interface CaseSpec {
-  modelTopology: unknown;
-  weightSpecs: tf.io.WeightsManifestEntry[];
-  weightData: string;
-  x: {shape: number[]; values: number[]};
-  target: {shape: number[]; values: number[]};
-  learningRate: number;
-}
-
 interface CaseResult {
   backend: string;
   forward: number[];
@@ -45,24 +37,12 @@ interface CaseResult {
 }
 
 /** The model of `c` serialised for the page, and the same run in Node. */
-async function nodeRun(c: LayerModelCase): Promise<{spec: CaseSpec; result: CaseResult}> {
+async function nodeRun(c: LayerModelCase): Promise<{spec: PageModelSpec; result: CaseResult}> {
   const model = c.build();
-  const saved = await new Promise<tf.io.ModelArtifacts>((resolve) => {
-    void model.save(tf.io.withSaveHandler(async (a) => {
-      resolve(a);
-      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-    }));
-  });
   const x = c.input();
   const y = model.predict(x) as tf.Tensor;
   const target = tf.randomNormal(y.shape, 0, 0.1, 'float32', 99);
-  const spec: CaseSpec = {
-    modelTopology: saved.modelTopology, weightSpecs: saved.weightSpecs ?? [],
-    weightData: Buffer.from(saved.weightData as ArrayBuffer).toString('base64'),
-    x: {shape: x.shape, values: Array.from(x.dataSync())},
-    target: {shape: target.shape, values: Array.from(target.dataSync())},
-    learningRate: LEARNING_RATE,
-  };
+  const spec = await pageModelSpec(model, x, target, LEARNING_RATE);
   const forward = Array.from(y.dataSync());
   const onnx = Buffer.from(sl.onnx.exportModelToBytes(model)).toString('base64');
   model.compile({optimizer: tf.train.sgd(LEARNING_RATE), loss: 'meanSquaredError'});
@@ -77,7 +57,7 @@ describe('the script build in Chromium (WebGL on the SwiftShader software render
   this.timeout(180000);
   let server: DemoServer;
   let open: OpenPage;
-  const runs = new Map<string, {spec: CaseSpec; result: CaseResult}>();
+  const runs = new Map<string, {spec: PageModelSpec; result: CaseResult}>();
 
   before(async function () {
     if (!chromiumPath()) this.skip();

@@ -1,6 +1,9 @@
 /* The page side of test/browser/page.test.ts: runs a model that Node serialised, on a backend. */
 /* global tf, sparseland */
 tf.wasm.setWasmPaths('/tfjs-backend-wasm/');
+// `?threads=N`: XNNPACK threads of the wasm backend (threads need cross-origin isolation).
+const threads = new URLSearchParams(location.search).get('threads');
+if (threads !== null) tf.wasm.setThreadsCount(Number(threads));
 
 function bytesOf(base64) {
   const text = atob(base64);
@@ -44,6 +47,24 @@ window.harness = {
     } catch (e) {
       return `plain tfjs fails on ${backend} here (${e.message})`;
     }
+  },
+
+  /** Milliseconds of each of `runs` SGD steps on the mean squared error to `target`, after `warmup` steps. */
+  async time(spec, backend, warmup, runs) {
+    await sparseland.backend.setBackend(backend, {log: false});
+    const model = await loadModel(spec);
+    const x = tf.tensor(spec.x.values, spec.x.shape);
+    const target = tf.tensor(spec.target.values, spec.target.shape);
+    model.compile({optimizer: tf.train.sgd(spec.learningRate), loss: 'meanSquaredError'});
+    const times = [];
+    for (let i = 0; i < warmup + runs; i++) {
+      const started = performance.now();
+      await model.trainOnBatch(x, target);
+      if (i >= warmup) times.push(performance.now() - started);
+    }
+    tf.dispose([x, target]);
+    model.dispose();
+    return {times, threads: tf.wasm.getThreadsCount(), isolated: crossOriginIsolated};
   },
 
   /** The forward pass, the ONNX bytes, then one SGD step on the mean squared error to `target`: loss, weights after. */
