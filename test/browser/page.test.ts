@@ -78,10 +78,10 @@ describe('the script build in Chromium (WebGL on the SwiftShader software render
   it('defines the global sparseland on the page\'s tf, with every layer class registered', async () => {
     const page = await open.page.evaluate(() => {
       const w = globalThis as unknown as {sparseland: typeof sl};
-      return {version: w.sparseland.version, classes: w.sparseland.layerClasses().map((c) => c.className)};
+      return {version: w.sparseland.version, classes: w.sparseland.layerClasses().map((c) => c.className).sort()};
     });
     assert.equal(page.version, sl.version);
-    assert.deepEqual(page.classes, sl.layerClasses().map((c) => c.className));
+    assert.deepEqual(page.classes, sl.layerClasses().map((c) => c.className).sort());
   });
 
   it('has one model case per layer class', () => {

@@ -9,7 +9,9 @@ import {ClosedLoopTrainer} from '../../src/train/closed_loop';
  * A behaviour test of the recipe: a tiny CSC-CTRL closed loop on 64 MNIST digits, and the PSNR of
  * its reconstructions of 64 other digits after a few rounds.
  */
-describe('the closed loop on MNIST digits (a tiny model, 64 digits)', () => {
+describe('the closed loop on MNIST digits (a tiny model, 64 digits)', function () {
+  // Two runs of 20 rounds: about 30 s on an idle machine, longer beside other jobs.
+  this.timeout(240000);
   const ROUNDS = 20;
 
   /** Mean held-out PSNR (dB) before and after `ROUNDS` rounds of a trainer with these options. */
