@@ -232,6 +232,7 @@ export class CscStage extends tf.layers.Layer {
     this.inputChannels = cImg;
     const kernelShape: [number, number, number, number] = [kh, kw, cImg, this.filters!];
     const count = this.tied ? 1 : this.iterations + 1;
+    const restored = this.tieId !== undefined;
     const powerSize = this.inputSize.map((s) => s ?? DEFAULT_POWER_SIZE);
     const codeShape = [...convOutputSize(powerSize, this.kernelSize, this.strides, this.padding),
                        this.filters!];
@@ -248,8 +249,10 @@ export class CscStage extends tf.layers.Layer {
     this.lambdaWeight = this.addWeight('lambda', this.lambdaShape === 'scalar' ? [] : [this.filters!],
                                        'float32', tf.initializers.constant({value: this.lambda}),
                                        undefined, this.trainableLambda, tf.constraints.nonNeg());
-    // Converge the power-iteration vectors for the initial dictionaries, then start from them.
-    this.power.forEach((p, i) => tf.tidy(() => p.converge(this.operator(i, powerSize as [number, number]))));
+    // Converge the power-iteration vectors for the initial dictionaries, then start from them; a
+    // stage rebuilt from a saved configuration (it has its saved tieId) waits for its weights.
+    const operator = (i: number) => this.operator(i, powerSize as [number, number]);
+    this.power.forEach((p, i) => (restored ? p.convergeUnlessWritten(() => operator(i)) : tf.tidy(() => p.converge(operator(i)))));
     if (this.step === 'learned') {
       const eta = this.stepSize(0);
       this.stepWeight = this.addWeight('step', [], 'float32', tf.initializers.constant({value: eta.dataSync()[0]}),

@@ -14,6 +14,15 @@ const demo = window.demo = {timings: {}};
 const $ = (id) => document.getElementById(id);
 const status = (text) => { $('status').textContent = text; };
 
+/** Loads a script after the page's first reconstruction (the chart library, the WebGPU backend). */
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const script = Object.assign(document.createElement('script'), {src, onload: resolve});
+    script.onerror = () => reject(new Error(`cannot load ${src}`));
+    document.head.append(script);
+  });
+}
+
 async function fetchBytes(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url}: ${response.status} ${response.statusText}`);
@@ -206,6 +215,8 @@ async function trainSteps(steps) {
 }
 
 async function setUpTraining() {
+  await Promise.all(['/vega/vega.min.js', '/tfjs-backend-webgpu/tf-backend-webgpu.min.js'].map(loadScript));
+  await loadScript('/vega-lite/vega-lite.min.js');
   const select = $('backend');
   for (const name of sl.backend.PAGE_BACKENDS.filter((b) => b !== 'cpu' && tf.findBackendFactory(b) != null)) {
     select.append(new Option(name, name, name === 'wasm', name === 'wasm'));
@@ -245,9 +256,12 @@ async function setUpTraining() {
 // ---- start ------------------------------------------------------------------------------------
 
 async function main() {
+  demo.timings.scripts = performance.now();
   const digits = Promise.all([fetchBytes('/mnist/t10k-images-idx3-ubyte'), fetchBytes('/mnist/t10k-labels-idx1-ubyte')]);
   await sl.backend.setBackend('wasm');
+  demo.timings.backend = performance.now();
   const [{encoder, decoder}, [images, labels]] = await Promise.all([sl.pretrained.load('mnist-csc-ctrl', {from: '/pretrained/'}), digits]);
+  demo.timings.loaded = performance.now();
   Object.assign(demo, {encoder, decoder});
   demo.testDigits = sl.data.mnistFromIdx(images, labels, {size: 32, count: 1000, name: 'mnist-test'});
   demo.first = await showTestDigit(0);

@@ -55,13 +55,18 @@ export class WarmPowerIteration {
    */
   constructor(readonly vector: tf.LayerVariable, readonly steps: number) {}
 
+  /** A convergence put off by {@link convergeUnlessWritten}: the operator, and the vector's data then. */
+  private deferred?: {op: () => DictionaryOperator; data: object};
+
   /** `L ≈ ‖A u‖²` after `steps` steps from the stored vector, `A = operator(kernel)`. */
   estimate(operator: (kernel: tf.Tensor) => DictionaryOperator, kernel: tf.Tensor): tf.Scalar {
+    this.settle();
     return withoutGradient((w) => powerIteration(operator(w), this.vector.read(), this.steps).value, kernel) as tf.Scalar;
   }
 
   /** Advances the stored vector by `steps` steps for `A = operator(kernel)`. */
   advance(operator: (kernel: tf.Tensor) => DictionaryOperator, kernel: tf.Tensor): void {
+    this.settle();
     this.vector.write(withoutGradient((w) => powerSteps(operator(w), this.vector.read(), this.steps), kernel));
   }
 
@@ -71,4 +76,25 @@ export class WarmPowerIteration {
       this.vector.write(powerIteration(op, this.vector.read(), iterations).vector);
     });
   }
+
+  /**
+   * {@link converge} for `op()` at the first estimate or advance, unless the vector is written
+   * before then. A layer rebuilt from a saved configuration defers it so: loading its weights
+   * writes the saved, converged vector, and loading a model does not repeat the iterations
+   * (200 per dictionary); rebuilt without weights, the layer converges as a new one does.
+   */
+  convergeUnlessWritten(op: () => DictionaryOperator): void {
+    this.deferred = {op, data: dataOf(this.vector.read())};
+  }
+
+  private settle(): void {
+    const deferred = this.deferred;
+    this.deferred = undefined;
+    if (deferred && dataOf(this.vector.read()) === deferred.data) tf.tidy(() => this.converge(deferred.op()));
+  }
+}
+
+/** The engine's handle of a tensor's data (a variable's changes when it is written). */
+function dataOf(t: tf.Tensor): object {
+  return (t as unknown as {dataId: object}).dataId;
 }

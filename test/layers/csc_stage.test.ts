@@ -257,6 +257,30 @@ describe('cscStage', () => {
       assert.deepEqual(saved(loaded.layers[0].getConfig()), saved(model.layers[0].getConfig()));
     });
 
+    it('loading runs no power iteration (the saved vector is loaded); rebuilt without weights, it converges as a new stage', async () => {
+      const model = tf.sequential({layers: [cscStage({filters: 4, iterations: 2, inputShape: [8, 8, 1]})]});
+      const x = tf.randomNormal([2, 8, 8, 1], 0, 1, 'float32', 21);
+      const saved = await new Promise<tf.io.ModelArtifacts>((resolve) => {
+        void model.save(tf.io.withSaveHandler(async (a) => {
+          resolve(a);
+          return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
+        }));
+      });
+      let loaded: tf.LayersModel | undefined;
+      const profile = await tf.profile(async () => {
+        loaded = await tf.loadLayersModel(tf.io.fromMemory(saved));
+      });
+      assert.deepEqual(profile.kernels.filter((k) => k.name.startsWith('Conv2D')).map((k) => k.name), []);
+      expectClose(loaded!.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor, 1e-6);
+      // The architecture alone, with the saved kernel written and the power vector not: the
+      // first pass converges the vector, and the step is the original's.
+      const rebuilt = await tf.models.modelFromJSON(saved.modelTopology as tf.serialization.ConfigDict);
+      const stage = rebuilt.layers[0] as CscStage;
+      stage.weights.find((w) => w.name.includes('kernel'))!.write((model.layers[0] as CscStage).weights
+        .find((w) => w.name.includes('kernel'))!.read());
+      expectClose(stage.stepSize(0), (model.layers[0] as CscStage).stepSize(0), 1e-5);
+    });
+
     it('leaves no tensor behind (inference and training passes)', () => {
       const layer = built({filters: 3, iterations: 2, reconstructionWeight: 1}, [6, 6, 1]);
       const x = tf.randomNormal([2, 6, 6, 1]);
