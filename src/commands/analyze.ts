@@ -12,7 +12,7 @@ import {ImageDataset} from '../data/dataset';
 import {mnistDataset} from '../data/mnist_dataset';
 import {mnistFullDataset} from '../data/mnist_full';
 import {FileSystemHandler} from '../io/file_system';
-import {load} from '../pretrained';
+import {load} from '../pretrained/node';
 import {hasCheckpoint} from '../train/checkpoint';
 import {loadTrainedModels, PRETRAINED} from '../train/trained_models';
 import {CommandSpec} from './io';
