@@ -14,5 +14,5 @@ export {mlFista, MlFista, type MlFistaLayerArgs} from './ml_fista';
 export {mlLista, MlLista, type MlListaLayerArgs} from './ml_lista';
 export {iht, Iht, type IhtLayerArgs} from './iht';
 export {unitNormalization, UnitNormalization, type UnitNormalizationLayerArgs} from './unit_normalization';
-export type {MlCscLayerArgs, MlCscWeights} from './ml_csc_common';
+export type {MlCscLayerArgs, MlCscWeights, MultiLayerCsc} from './ml_csc_common';
 export type {Initializer, InitializerArg} from '../src/util/layer_args';

@@ -74,7 +74,7 @@ export function proxGradStep(op: SynthesisAnalysis, gamma: tf.Tensor, target: tf
 /**
  * Base of the multi-layer layers: validates the shared arguments, creates `kernel_i`
  * `[kh, kw, C_{i−1}, C_i]` and `bias_i` `[C_i]` for each layer (in that order, as a stack of
- * `tf.layers.conv2d` has them), then the weights of the subclass ({@link buildExtra}).
+ * `tf.layers.conv2d` has them), then the weights of the subclass (its `buildExtra`).
  * `call` evaluates {@link forward} on the layer's variables.
  */
 export abstract class MultiLayerCsc extends tf.layers.Layer {

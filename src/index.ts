@@ -24,4 +24,5 @@ export * as pretrained from './pretrained';
 export * as train from './train';
 export * as analysis from './analysis';
 export {layerClasses} from '../layers/register';
+export type {LayerClass} from '../layers/register';
 export {version} from './version';

@@ -12,6 +12,6 @@ export {measuredL0Inf} from './l0_inf';
 export type {L0InfOptions} from './l0_inf';
 export {energyPerLayer, energyPerSample} from './energy';
 export {morletFilterBank, littlewoodPaley, disposeFilterBank, scatteringEnergy, Dft2d, FILTER_NORMALIZATIONS} from './scattering';
-export type {FilterBank, FilterNormalization, MorletFilterBankArgs, ScatteringEnergy, ScatteringEnergyArgs} from './scattering';
+export type {Complex, FilterBank, FilterNormalization, MorletFilterBankArgs, ScatteringEnergy, ScatteringEnergyArgs} from './scattering';
 export {modelDictionaries, dictionaryReport} from './dictionaries';
 export type {ModelDictionary, DictionaryRow} from './dictionaries';

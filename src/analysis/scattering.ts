@@ -99,7 +99,7 @@ function gaussian(w1: number, w2: number, sigma: number, xi: number, theta: numb
  *
  *     ĝ_{j,θ}(ω) = G_{σ_j, ξ_j, θ}(ω) − κ G_{σ_j, 0, θ}(ω),   σ_j = 0.8·2^j,  ξ_j = (3π/4)·2^{−j},
  *
- * with `G` the periodised Gaussian of {@link gaussian} (slant `4/L` for `L ≥ 4`, else 1) and `κ`
+ * with `G` the periodised Gaussian (slant `4/L` for `L ≥ 4`, else 1) and `κ`
  * such that `ĝ(0) = 0` (zero mean); the low-pass `χ̂(ω) = G_{0.8·2^J, 0, 0}(ω)/G(0)` (`χ̂(0) = 1`).
  * The orientations cover `[0, π)`: with the symmetrised Littlewood–Paley sum this covers every
  * direction of a real signal. Then every filter is divided by `√LP(ω)` (Parseval) or by
@@ -183,7 +183,8 @@ export function disposeFilterBank(bank: FilterBank): void {
 }
 
 /** A complex tensor as its real and imaginary parts. */
-type Complex = {re: tf.Tensor; im: tf.Tensor};
+/** A complex tensor as its real and imaginary parts. */
+export type Complex = {re: tf.Tensor; im: tf.Tensor};
 
 /** The DFT matrix `F[k, m] = e^{∓2πikm/n}` (inverse: `+`, without the `1/n`), as real and imaginary parts. */
 function dftMatrix(n: number, inverse: boolean): {re: tf.Tensor2D; im: tf.Tensor2D} {

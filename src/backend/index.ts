@@ -1,3 +1,3 @@
 export {BACKEND_NAMES, defaultBackends, NODE_BACKENDS, PAGE_BACKENDS, setBackend, setBackendPreparer} from './select';
-export type {BackendName, SetBackendOptions} from './select';
+export type {BackendName, Preparer, SetBackendOptions} from './select';
 export {registerWasmKernels} from './wasm';

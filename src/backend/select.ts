@@ -29,7 +29,7 @@ export function defaultBackends(): readonly BackendName[] {
  * What makes a backend ready before `tf.setBackend` (false: it cannot load here). The Node entry
  * adds its own (`sparseland/node`: tfjs-node's `tensorflow`, threaded wasm).
  */
-type Preparer = () => Promise<boolean>;
+export type Preparer = () => Promise<boolean>;
 const preparers = new Map<BackendName, Preparer>([
   ['wasm', async () => {
     registerWasmKernels();

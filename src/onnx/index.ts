@@ -7,3 +7,4 @@ export {exportModelToBytes, IR_VERSION, OPSET} from './export';
 export type {ExportOptions} from './export';
 export {OnnxExportError, supportedLayers} from './registry';
 export {decodeModel} from './proto';
+export type {AttributeMessage, ModelMessage, NodeMessage, TensorMessage, ValueInfoMessage} from './proto';

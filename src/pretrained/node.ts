@@ -46,7 +46,7 @@ export function folderSource(dir: string = pretrainedDir()): web.PretrainedSourc
   };
 }
 
-/** {@link web.load}, from the package's `pretrained/` folder unless `options.from` says otherwise. */
+/** The main entry's `pretrained.load`, from the package's `pretrained/` folder unless `options.from` says otherwise. */
 export async function load(name: web.PretrainedAutoencoderName, options?: web.LoadOptions): Promise<web.PretrainedAutoencoder>;
 export async function load(name: web.PretrainedCoderName, options?: web.LoadOptions): Promise<web.PretrainedCoder>;
 export async function load(name: web.PretrainedClassifierName, options?: web.LoadOptions): Promise<web.PretrainedClassifier>;

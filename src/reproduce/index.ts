@@ -7,7 +7,9 @@ export {reproduceMlCsc, mlCscModel, mlCscTable, publishedInitialization, testAcc
 export type {MlCscModel, MlCscRecipe, MlCscProgress, MlCscReproduction, MlCscResult, EpochRecord, ReproduceMlCscOptions} from './ml_csc';
 export {reproduceInvertibility, invertibilityTable, VARIANTS as INVERTIBILITY_VARIANTS, MATCHING_VARIANT as INVERTIBILITY_MATCHING_VARIANT}
   from './invertibility';
-export type {InvertibilityReproduction, ReproduceInvertibilityOptions} from './invertibility';
+export type {ErrorSummary, InvertibilityReproduction, MnistRow, ReproduceInvertibilityOptions} from './invertibility';
+export {PAPER_VARIANT as INVERTIBILITY_PAPER_VARIANT} from './invertibility_check';
+export type {InvertibilityMeasurement, InvertibilityVariant} from './invertibility_check';
 export {reproduceNoiseRobustness, writeNoiseRobustness, noiseRobustnessTable, withUnfoldings, unfoldingsOf, digitNoise, loadClassifier,
         DEFAULT_SIGMAS as NOISE_ROBUSTNESS_SIGMAS, DEFAULT_REFERENCE as NOISE_ROBUSTNESS_REFERENCE} from './noise_robustness';
 export type {ReproduceNoiseRobustnessOptions, NoiseRobustnessReproduction, NoiseCurve} from './noise_robustness';

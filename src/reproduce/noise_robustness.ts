@@ -91,8 +91,8 @@ function layerNames(model: tf.LayersModel): string {
 }
 
 /**
- * Loads a classifier named `argument` of {@link NAME}: a folder with `model.json` or
- * `model/model.json`, a `model.json`, or `pretrained:NAME` of a classifier.
+ * Loads the classifier at `source`: a folder with `model.json` or `model/model.json`, a
+ * `model.json`, or `pretrained:NAME` of a classifier; errors name it as the option `argument`.
  */
 export async function loadClassifier(argument: string, source: string): Promise<tf.LayersModel> {
   const classifiers = PRETRAINED_CLASSIFIERS as readonly string[];
@@ -144,7 +144,7 @@ export async function withUnfoldings(model: tf.LayersModel, unfoldings: number):
 
 /**
  * Standard normal noise for the digits `offset … offset + count − 1` (of shape `[count, …shape]`):
- * one seeded stream per batch of {@link BATCH} digits, so the same digits get the same noise
+ * one seeded stream per batch of 500 digits, so the same digits get the same noise
  * whatever the batches around them.
  */
 export function digitNoise(seed: number, offset: number, count: number, shape: number[]): tf.Tensor {

@@ -23,7 +23,7 @@ export const CURVE_POINTS = 500;
 export interface EvalLine {
   /** Rounds completed at the checkpoint. */
   round: number;
-  /** Mean PSNR (dB) of the reconstructions of the first {@link CURVE_IMAGES} test images. */
+  /** Mean PSNR (dB) of the reconstructions of the first 250 (`CURVE_IMAGES`) test images. */
   psnr: number;
   /** Their mean SSIM. */
   ssim: number;
@@ -102,7 +102,7 @@ export async function writeCurves(dir: string): Promise<string | null> {
 
 /**
  * A `trainCscCtrl` checkpoint hook for the run directory `dir`: it measures the reconstruction
- * quality of the first {@link CURVE_IMAGES} test images of the run's data (inference mode),
+ * quality of the first 250 (`CURVE_IMAGES`) test images of the run's data (inference mode),
  * appends `{round, psnr, ssim, time}` to `dir/eval.jsonl`, and redraws `dir/curves.png`. A picture
  * that cannot be drawn is reported to `warn`; training goes on.
  */

@@ -86,7 +86,8 @@ export interface CtrlRunOptions {
 }
 
 /** The options of {@link CtrlRunOptions} that have no default. */
-type OptionalRunOption = 'filters' | 'cacheDir' | 'shardSize' | 'init' | 'rounds' | 'decoderLearningRate';
+/** The run options without a default. */
+export type OptionalRunOption = 'filters' | 'cacheDir' | 'shardSize' | 'init' | 'rounds' | 'decoderLearningRate';
 
 /** Defaults of {@link CtrlRunOptions}. */
 export const CTRL_RUN_DEFAULTS: Required<Omit<CtrlRunOptions, OptionalRunOption>> = {

@@ -2,7 +2,7 @@ export * from './index';
 export {saveCheckpoint, loadCheckpoint, loadCheckpointModels, hasCheckpoint} from './checkpoint';
 export type {CheckpointContents, CheckpointModels, RunPosition} from './checkpoint';
 export {trainCscCtrl, openDataset, CTRL_RUN_DEFAULTS} from './ctrl_run';
-export type {CtrlRunOptions, CtrlRunHooks, CtrlRunResult, CtrlRunState, OpenDatasetOptions} from './ctrl_run';
+export type {OptionalRunOption, ResumeMode, CtrlRunOptions, CtrlRunHooks, CtrlRunResult, CtrlRunState, OpenDatasetOptions} from './ctrl_run';
 export {evaluateCscCtrl, reconstructionQuality} from './ctrl_eval';
 export type {CtrlEvalOptions, CtrlEvaluation} from './ctrl_eval';
 export {curvePanels, curvesAtCheckpoints, writeCurves} from './ctrl_curves';
