@@ -18,10 +18,14 @@ function base64Of(bytes) {
   return btoa(text);
 }
 
-async function loadModel(spec) {
-  return tf.loadLayersModel(tf.io.fromMemory({
+/** On `backend`: the model of `spec` loaded and compiled for SGD on the mean squared error, its batch and target. */
+async function prepare(spec, backend) {
+  await sparseland.backend.setBackend(backend, {log: false});
+  const model = await tf.loadLayersModel(tf.io.fromMemory({
     modelTopology: spec.modelTopology, weightSpecs: spec.weightSpecs, weightData: bytesOf(spec.weightData).buffer,
   }));
+  model.compile({optimizer: tf.train.sgd(spec.learningRate), loss: 'meanSquaredError'});
+  return {model, x: tf.tensor(spec.x.values, spec.x.shape), target: tf.tensor(spec.target.values, spec.target.shape)};
 }
 
 window.harness = {
@@ -51,11 +55,7 @@ window.harness = {
 
   /** Milliseconds of each of `runs` SGD steps on the mean squared error to `target`, after `warmup` steps. */
   async time(spec, backend, warmup, runs) {
-    await sparseland.backend.setBackend(backend, {log: false});
-    const model = await loadModel(spec);
-    const x = tf.tensor(spec.x.values, spec.x.shape);
-    const target = tf.tensor(spec.target.values, spec.target.shape);
-    model.compile({optimizer: tf.train.sgd(spec.learningRate), loss: 'meanSquaredError'});
+    const {model, x, target} = await prepare(spec, backend);
     const times = [];
     for (let i = 0; i < warmup + runs; i++) {
       const started = performance.now();
@@ -69,14 +69,10 @@ window.harness = {
 
   /** The forward pass, the ONNX bytes, then one SGD step on the mean squared error to `target`: loss, weights after. */
   async run(spec, backend) {
-    await sparseland.backend.setBackend(backend, {log: false});
-    const model = await loadModel(spec);
-    const x = tf.tensor(spec.x.values, spec.x.shape);
-    const target = tf.tensor(spec.target.values, spec.target.shape);
+    const {model, x, target} = await prepare(spec, backend);
     const y = model.predict(x);
     const forward = Array.from(await y.data());
     const onnx = base64Of(sparseland.onnx.exportModelToBytes(model));
-    model.compile({optimizer: tf.train.sgd(spec.learningRate), loss: 'meanSquaredError'});
     const loss = await model.trainOnBatch(x, target);
     const weights = model.getWeights().map((w) => Array.from(w.dataSync()));
     tf.dispose([x, target, y]);
