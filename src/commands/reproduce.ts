@@ -3,18 +3,16 @@
  * and writes its figures and tables. `reproduce lista`: the LISTA family's NMSE per layer;
  * `reproduce ml-csc`: the CNN against the unrolled pursuits on MNIST.
  */
-import {SingleBar} from 'cli-progress';
-import * as path from 'path';
 import {LISTA_VARIANTS, ListaVariant} from '../../layers/lista';
-import {setBackend} from '../backend/node';
 import {reproduceLista, variantSlug} from '../reproduce/lista';
 import {ML_CSC_MODELS, ML_CSC_RECIPE, MlCscModel, reproduceMlCsc} from '../reproduce/ml_csc';
-import {CommandGroup, CommandSpec} from './io';
+import {CommandGroup} from './io';
+import {progressLine, reproduceCommand} from './reproduce_command';
 import {REPRODUCE_ENERGY_DECAY} from './reproduce_energy_decay';
 import {REPRODUCE_INVERTIBILITY} from './reproduce_invertibility';
 import {REPRODUCE_NOISE_ROBUSTNESS} from './reproduce_noise_robustness';
 import {REPRODUCE_PURSUIT_STABILITY} from './reproduce_pursuit_stability';
-import {backendFlag, commandLine, FlagTable, integer, number, Parse} from './options';
+import {backendFlag, FlagTable, integer, number, Parse} from './options';
 import {InvalidArgumentError} from 'commander';
 
 /** The command line's names of the variants (`lista-cpss`), from the library's list. */
@@ -65,55 +63,29 @@ export const REPRODUCE_LISTA_FLAGS: FlagTable<ReproduceListaValues> = [
 ];
 
 /** `sparseland reproduce lista`. */
-export const REPRODUCE_LISTA: CommandSpec<ReproduceListaValues> = {
+export const REPRODUCE_LISTA = reproduceCommand<ReproduceListaValues>({
   name: 'lista',
   summary: 'LISTA, LISTA-CP, LISTA-CPSS and ALISTA: NMSE per layer on the 250×500 benchmark',
   description: 'Trains the LISTA family stage-wise as published (LISTA-CPSS, ALISTA) on the 250×500 sparse-coding ' +
                'benchmark and writes nmse.png (NMSE against layer, with ISTA and FISTA), nmse.json, nmse.md (published ' +
                'against measured) and each trained model. See docs/reproductions.md.',
-  arguments: [],
   flags: REPRODUCE_LISTA_FLAGS,
-  run: async (_args, values, {io}) => {
-    const out = values.out ?? 'out/reproduce-lista';
-    try {
-      await setBackend(values.backend, {log: false});
-      let bar: SingleBar | undefined;
-      let barOf: ListaVariant | undefined;
-      const result = await reproduceLista({
-        out, variants: values.variants, snr: values.snr, minutes: values.minutes, seed: values.seed, resume: values.resume,
-        command: commandLine(['reproduce', 'lista'], REPRODUCE_LISTA_FLAGS, values),
-        log: (line) => {
-          bar?.stop();
-          bar = undefined;
-          io.out(line);
-        },
-        onProgress: (variant, p) => {
-          if (!io.progress) return;
-          if (bar === undefined || barOf !== variant) {
-            bar?.stop();
-            barOf = variant;
-            bar = new SingleBar({
-              format: `${variantSlug(variant)} |{bar}| phase {value}/{total}: layer {layer} {phase} | step {step} | ` +
-                      'validation NMSE {nmse} dB (best {best})',
-              hideCursor: io.progress.isTTY, noTTYOutput: !io.progress.isTTY, notTTYSchedule: 10000, stream: io.progress,
-            });
-            bar.start(p.phases, p.phaseIndex, {layer: p.layer, phase: p.phase, step: 0, nmse: '-', best: '-'});
-          }
-          bar.update(p.phaseIndex, {layer: p.layer, phase: p.phase, step: p.iteration, nmse: p.nmseDb.toFixed(2),
-                                    best: p.bestDb.toFixed(2)});
-        },
-      });
-      bar?.stop();
-      const last = result.setting.layers;
-      for (const c of result.curves) io.out(`${c.method}: NMSE after ${last} layers ${c.nmseDb[last - 1].toFixed(1)} dB`);
-      io.out(`wrote ${path.join(out, 'nmse.png')}, ${path.join(out, 'nmse.json')} and ${path.join(out, 'nmse.md')}`);
-      return 0;
-    } catch (e) {
-      io.err(`sparseland reproduce lista: ${(e as Error).message}`);
-      return 1;
-    }
+  files: ['nmse.png', 'nmse.json', 'nmse.md'],
+  run: async (values, {out, command, io}) => {
+    const progress = progressLine(io);
+    const result = await reproduceLista({
+      out, variants: values.variants, snr: values.snr, minutes: values.minutes, seed: values.seed, resume: values.resume,
+      command, log: progress.log,
+      onProgress: (variant, p) => progress.show(
+        variantSlug(variant),
+        `${variantSlug(variant)} |{bar}| phase {value}/{total}: layer {layer} {phase} | step {step} | validation NMSE {nmse} dB (best {best})`,
+        p.phases, p.phaseIndex, {layer: p.layer, phase: p.phase, step: p.iteration, nmse: p.nmseDb.toFixed(2), best: p.bestDb.toFixed(2)}),
+    });
+    progress.stop();
+    const last = result.setting.layers;
+    for (const c of result.curves) io.out(`${c.method}: NMSE after ${last} layers ${c.nmseDb[last - 1].toFixed(1)} dB`);
   },
-};
+});
 
 /** What the flags of `reproduce ml-csc` set. */
 export interface ReproduceMlCscValues {
@@ -145,57 +117,32 @@ export const REPRODUCE_ML_CSC_FLAGS: FlagTable<ReproduceMlCscValues> = [
 ];
 
 /** `sparseland reproduce ml-csc`. */
-export const REPRODUCE_ML_CSC: CommandSpec<ReproduceMlCscValues> = {
+export const REPRODUCE_ML_CSC = reproduceCommand<ReproduceMlCscValues>({
   name: 'ml-csc',
   summary: 'CNN, ML-ISTA, ML-FISTA, ML-LISTA and layered BP with the same filters: MNIST test accuracy',
   description: 'Trains the CNN and the unrolled pursuits of the ML-ISTA paper (same filters, 6 unfoldings) with the ' +
                'published SGD recipe on MNIST and writes accuracy.png (test accuracy and training loss per epoch), ' +
                'results.json, results.md (published against measured) and each trained model. See docs/reproductions.md.',
-  arguments: [],
   flags: REPRODUCE_ML_CSC_FLAGS,
-  run: async (_args, values, {io}) => {
-    const out = values.out ?? 'out/reproduce-ml-csc';
-    try {
-      await setBackend(values.backend, {log: false});
-      let bar: SingleBar | undefined;
-      let barOf = '';
-      const result = await reproduceMlCsc({
-        out, models: values.models, epochs: values.epochs, seed: values.seed, trainDigits: values.trainDigits,
-        testDigits: values.testDigits, resume: values.resume, command: commandLine(['reproduce', 'ml-csc'], REPRODUCE_ML_CSC_FLAGS, values),
-        log: (line) => {
-          bar?.stop();
-          bar = undefined;
-          io.out(line);
-        },
-        onProgress: (model, p) => {
-          if (!io.progress) return;
-          const key = `${model} ${p.epoch}`;
-          if (bar === undefined || barOf !== key) {
-            bar?.stop();
-            barOf = key;
-            bar = new SingleBar({
-              format: `${model} epoch {epoch}/{epochs} |{bar}| batch {value}/{total} | loss {loss} | lr {lr} | {duration_formatted} (eta {eta_formatted})`,
-              hideCursor: io.progress.isTTY, noTTYOutput: !io.progress.isTTY, notTTYSchedule: 10000, stream: io.progress,
-            });
-            bar.start(p.batches, p.batch, {epoch: p.epoch + 1, epochs: p.epochs, loss: '-', lr: p.learningRate});
-          }
-          bar.update(p.batch + 1, {loss: p.loss.toFixed(4), lr: p.learningRate});
-        },
-      });
-      bar?.stop();
-      for (const r of result.results) {
-        const last = r.history[r.history.length - 1];
-        io.out(`${r.model}: ${last ? `test accuracy ${last.testAccuracy.toFixed(2)} % after epoch ${last.epoch}` : 'not trained'}` +
-               `${r.accuracy === null ? '' : `, ${r.accuracy.toFixed(2)} % over the compared epochs`} (published ${r.published} %)`);
-      }
-      io.out(`wrote ${path.join(out, 'accuracy.png')}, ${path.join(out, 'results.json')} and ${path.join(out, 'results.md')}`);
-      return 0;
-    } catch (e) {
-      io.err(`sparseland reproduce ml-csc: ${(e as Error).message}`);
-      return 1;
+  files: ['accuracy.png', 'results.json', 'results.md'],
+  run: async (values, {out, command, io}) => {
+    const progress = progressLine(io);
+    const result = await reproduceMlCsc({
+      out, models: values.models, epochs: values.epochs, seed: values.seed, trainDigits: values.trainDigits,
+      testDigits: values.testDigits, resume: values.resume, command, log: progress.log,
+      onProgress: (model, p) => progress.show(
+        `${model} ${p.epoch}`,
+        `${model} epoch {epoch}/{epochs} |{bar}| batch {value}/{total} | loss {loss} | lr {lr} | {duration_formatted} (eta {eta_formatted})`,
+        p.batches, p.batch + 1, {epoch: p.epoch + 1, epochs: p.epochs, loss: p.loss.toFixed(4), lr: p.learningRate}),
+    });
+    progress.stop();
+    for (const r of result.results) {
+      const last = r.history[r.history.length - 1];
+      io.out(`${r.model}: ${last ? `test accuracy ${last.testAccuracy.toFixed(2)} % after epoch ${last.epoch}` : 'not trained'}` +
+             `${r.accuracy === null ? '' : `, ${r.accuracy.toFixed(2)} % over the compared epochs`} (published ${r.published} %)`);
     }
   },
-};
+});
 
 /** `sparseland reproduce`. */
 export const REPRODUCE: CommandGroup = {

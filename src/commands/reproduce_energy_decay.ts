@@ -3,13 +3,11 @@
  * modulus, low-pass output at every layer) on MNIST digits and natural-image patches, and the
  * energy per layer of the trained CSC-CTRL encoder and ML-CSC CNN (docs/theory.md).
  */
-import * as path from 'path';
-import {setBackend} from '../backend/node';
 import {FILTER_NORMALIZATIONS, FilterNormalization} from '../analysis/scattering';
 import {ENERGY_DECAY_RECIPE, reproduceEnergyDecay} from '../reproduce/energy_decay';
-import {CommandSpec} from './io';
+import {reproduceCommand} from './reproduce_command';
 import {InvalidArgumentError} from 'commander';
-import {backendFlag, commandLine, FlagTable, integer, number, Parse} from './options';
+import {backendFlag, FlagTable, integer, number, Parse} from './options';
 
 /** A number in [0, 1). */
 const fraction: Parse<number> = (value) => {
@@ -54,7 +52,7 @@ export const REPRODUCE_ENERGY_DECAY_FLAGS: FlagTable<ReproduceEnergyDecayValues>
 ];
 
 /** `sparseland reproduce energy-decay`. */
-export const REPRODUCE_ENERGY_DECAY: CommandSpec<ReproduceEnergyDecayValues> = {
+export const REPRODUCE_ENERGY_DECAY = reproduceCommand<ReproduceEnergyDecayValues>({
   name: 'energy-decay',
   summary: 'energy propagation: a scattering network on MNIST and natural-image patches, the trained encoder and CNN',
   description: 'Runs a scattering network (2-D Morlet filters, modulus, low-pass output at every layer) on MNIST test ' +
@@ -62,22 +60,13 @@ export const REPRODUCE_ENERGY_DECAY: CommandSpec<ReproduceEnergyDecayValues> = {
                'of the outputs, the fitted decay rate, the depth that keeps 1 − ε of the input energy (ε = 0.1, 0.01) ' +
                'and the frame bounds; then the energy of each layer of the pretrained CSC-CTRL encoder and ML-CSC CNN. ' +
                'Writes energy.png (energy against depth), energy.json and energy.md. See docs/theory.md.',
-  arguments: [],
   flags: REPRODUCE_ENERGY_DECAY_FLAGS,
-  run: async (_args, values, {io}) => {
-    const out = values.out ?? 'out/reproduce-energy-decay';
-    try {
-      await setBackend(values.backend, {log: false});
-      await reproduceEnergyDecay({
-        out, digits: values.digits, patchStride: values.patchStride, scales: values.scales, orientations: values.orientations,
-        depth: values.depth, prune: values.prune, normalization: values.normalization, skipModels: values.skipModels,
-        command: commandLine(['reproduce', 'energy-decay'], REPRODUCE_ENERGY_DECAY_FLAGS, values), log: (line) => io.out(line),
-      });
-      io.out(`wrote ${['energy.png', 'energy.json', 'energy.md'].map((f) => path.join(out, f)).join(', ')}`);
-      return 0;
-    } catch (e) {
-      io.err(`sparseland reproduce energy-decay: ${(e as Error).message}`);
-      return 1;
-    }
+  files: ['energy.png', 'energy.json', 'energy.md'],
+  run: async (values, {out, command, io}) => {
+    await reproduceEnergyDecay({
+      out, digits: values.digits, patchStride: values.patchStride, scales: values.scales, orientations: values.orientations,
+      depth: values.depth, prune: values.prune, normalization: values.normalization, skipModels: values.skipModels,
+      command, log: io.out,
+    });
   },
-};
+});

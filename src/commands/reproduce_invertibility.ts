@@ -2,11 +2,9 @@
  * `sparseland reproduce invertibility`: the 1-D model-RIP and one-step IHT check of the random-filter
  * layer, with its variants, and MNIST digits reconstructed from random-filter layers.
  */
-import * as path from 'path';
-import {setBackend} from '../backend/node';
 import {reproduceInvertibility} from '../reproduce/invertibility';
-import {CommandSpec} from './io';
-import {backendFlag, commandLine, FlagTable, integer} from './options';
+import {reproduceCommand} from './reproduce_command';
+import {backendFlag, FlagTable, integer} from './options';
 
 /** What the flags of `reproduce invertibility` set. */
 export interface ReproduceInvertibilityValues {
@@ -26,7 +24,7 @@ export const REPRODUCE_INVERTIBILITY_FLAGS: FlagTable<ReproduceInvertibilityValu
 ];
 
 /** `sparseland reproduce invertibility`. */
-export const REPRODUCE_INVERTIBILITY: CommandSpec<ReproduceInvertibilityValues> = {
+export const REPRODUCE_INVERTIBILITY = reproduceCommand<ReproduceInvertibilityValues>({
   name: 'invertibility',
   summary: 'random-filter CNN layers as model-based IHT: ‖Wᵀz‖/‖z‖ and reconstruction errors, MNIST reconstructions',
   description: 'Measures the 1-D check of Gilbert et al. (IJCAI 2017): filters 5×1×32×96 scaled 1/√fan, codes with 10 ' +
@@ -34,19 +32,9 @@ export const REPRODUCE_INVERTIBILITY: CommandSpec<ReproduceInvertibilityValues> 
                'of x̂ = Wᵀ M(Wx, k), for the paper\'s setting and variants of it. Writes invertibility.png, ' +
                'invertibility.json, invertibility.md and mnist_reconstructions.png (MNIST digits reconstructed by IHT ' +
                'and from a paired-filter ReLU layer). See docs/theory.md.',
-  arguments: [],
   flags: REPRODUCE_INVERTIBILITY_FLAGS,
-  run: async (_args, values, {io}) => {
-    const out = values.out ?? 'out/reproduce-invertibility';
-    try {
-      await setBackend(values.backend, {log: false});
-      await reproduceInvertibility({out, draws: values.draws, seed: values.seed, command: commandLine(['reproduce', 'invertibility'], REPRODUCE_INVERTIBILITY_FLAGS, values), log: (line) => io.out(line)});
-      io.out(`wrote ${['invertibility.png', 'invertibility.json', 'invertibility.md', 'mnist_reconstructions.png']
-        .map((f) => path.join(out, f)).join(', ')}`);
-      return 0;
-    } catch (e) {
-      io.err(`sparseland reproduce invertibility: ${(e as Error).message}`);
-      return 1;
-    }
+  files: ['invertibility.png', 'invertibility.json', 'invertibility.md', 'mnist_reconstructions.png'],
+  run: async (values, {out, command, io}) => {
+    await reproduceInvertibility({out, draws: values.draws, seed: values.seed, command, log: io.out});
   },
-};
+});

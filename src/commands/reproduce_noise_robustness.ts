@@ -3,11 +3,9 @@
  * MNIST digits with additive Gaussian noise, with its unfoldings and with 0 (the same weights
  * as a CNN), beside a reference classifier.
  */
-import * as path from 'path';
-import {setBackend} from '../backend/node';
 import {DEFAULT_REFERENCE, DEFAULT_SIGMAS, reproduceNoiseRobustness} from '../reproduce/noise_robustness';
-import {CommandSpec} from './io';
-import {backendFlag, commandLine, FlagTable, integer, numberList} from './options';
+import {reproduceCommand} from './reproduce_command';
+import {backendFlag, FlagTable, integer, numberList} from './options';
 
 /** What the flags of `reproduce noise-robustness` set. */
 export interface ReproduceNoiseRobustnessValues {
@@ -35,32 +33,22 @@ export const REPRODUCE_NOISE_ROBUSTNESS_FLAGS: FlagTable<ReproduceNoiseRobustnes
 ];
 
 /** `sparseland reproduce noise-robustness`. */
-export const REPRODUCE_NOISE_ROBUSTNESS: CommandSpec<ReproduceNoiseRobustnessValues> = {
+export const REPRODUCE_NOISE_ROBUSTNESS = reproduceCommand<ReproduceNoiseRobustnessValues>({
   name: 'noise-robustness',
   summary: 'a trained ML-CSC classifier under Gaussian noise: its unfoldings against 0 (the CNN of its weights)',
   description: 'Adds σ·N(0, 1) noise (fixed seed, not clipped) to the MNIST test digits in [0, 1] and measures the test ' +
                'accuracy of the model with its trained unfoldings, of the same weights with 0 unfoldings (the CNN forward ' +
                'pass) and of a reference classifier (by default the shipped CNN). Writes accuracy.png (accuracy against σ), ' +
                'results.json and results.md. See docs/theory.md.',
-  arguments: [],
   flags: REPRODUCE_NOISE_ROBUSTNESS_FLAGS,
-  run: async (_args, values, {io}) => {
-    const out = values.out ?? 'out/reproduce-noise-robustness';
-    try {
-      await setBackend(values.backend, {log: false});
-      const reference = values.reference === undefined ? DEFAULT_REFERENCE : values.reference === 'none' ? null : values.reference;
-      const result = await reproduceNoiseRobustness({
-        model: values.model!, sigmas: values.sigmas, digits: values.digits, seed: values.seed, reference, out,
-        command: commandLine(['reproduce', 'noise-robustness'], REPRODUCE_NOISE_ROBUSTNESS_FLAGS, values),
-      });
-      for (const curve of result.curves) {
-        io.out(`${curve.name}: ${curve.accuracy.map((a, i) => `σ ${result.setting.sigmas[i]}: ${a.toFixed(2)} %`).join(', ')}`);
-      }
-      io.out(`wrote ${['accuracy.png', 'results.json', 'results.md'].map((f) => path.join(out, f)).join(', ')}`);
-      return 0;
-    } catch (e) {
-      io.err(`sparseland reproduce noise-robustness: ${(e as Error).message}`);
-      return 1;
+  files: ['accuracy.png', 'results.json', 'results.md'],
+  run: async (values, {out, command, io}) => {
+    const reference = values.reference === undefined ? DEFAULT_REFERENCE : values.reference === 'none' ? null : values.reference;
+    const result = await reproduceNoiseRobustness({
+      model: values.model!, sigmas: values.sigmas, digits: values.digits, seed: values.seed, reference, out, command,
+    });
+    for (const curve of result.curves) {
+      io.out(`${curve.name}: ${curve.accuracy.map((a, i) => `σ ${result.setting.sigmas[i]}: ${a.toFixed(2)} %`).join(', ')}`);
     }
   },
-};
+});

@@ -3,11 +3,9 @@
  * ML-ISTA and ML-FISTA on planted multi-layer convolutional sparse signals, swept over the ratio
  * `|Γ_max|/|Γ_min|` and the noise (docs/theory.md).
  */
-import * as path from 'path';
-import {setBackend} from '../backend/node';
 import {PURSUIT_STABILITY_RECIPE, reproducePursuitStability} from '../reproduce/pursuit_stability';
-import {CommandSpec} from './io';
-import {backendFlag, commandLine, FlagTable, integer, numberList} from './options';
+import {reproduceCommand} from './reproduce_command';
+import {backendFlag, FlagTable, integer, numberList} from './options';
 
 /** What the flags of `reproduce pursuit-stability` set. */
 export interface ReproducePursuitStabilityValues {
@@ -35,25 +33,16 @@ export const REPRODUCE_PURSUIT_STABILITY_FLAGS: FlagTable<ReproducePursuitStabil
 ];
 
 /** `sparseland reproduce pursuit-stability`. */
-export const REPRODUCE_PURSUIT_STABILITY: CommandSpec<ReproducePursuitStabilityValues> = {
+export const REPRODUCE_PURSUIT_STABILITY = reproduceCommand<ReproducePursuitStabilityValues>({
   name: 'pursuit-stability',
   summary: 'layered thresholding against layered BP, ML-ISTA and ML-FISTA on planted ML-CSC signals',
   description: 'Draws signals of a two-layer convolutional sparse model with known dictionaries, recovers the deepest code ' +
                'with each pursuit, and writes stability.png (support recovery and relative error against the ratio ' +
                '|Γmax|/|Γmin|, per noise level), stability.json and stability.md. See docs/theory.md.',
-  arguments: [],
   flags: REPRODUCE_PURSUIT_STABILITY_FLAGS,
-  run: async (_args, values, {io}) => {
-    const out = values.out ?? 'out/reproduce-pursuit-stability';
-    try {
-      await setBackend(values.backend, {log: false});
-      await reproducePursuitStability({out, ratios: values.ratios, noise: values.noise, signals: values.signals, seed: values.seed,
-                                       command: commandLine(['reproduce', 'pursuit-stability'], REPRODUCE_PURSUIT_STABILITY_FLAGS, values), log: (line) => io.out(line)});
-      io.out(`wrote ${path.join(out, 'stability.png')}, ${path.join(out, 'stability.json')} and ${path.join(out, 'stability.md')}`);
-      return 0;
-    } catch (e) {
-      io.err(`sparseland reproduce pursuit-stability: ${(e as Error).message}`);
-      return 1;
-    }
+  files: ['stability.png', 'stability.json', 'stability.md'],
+  run: async (values, {out, command, io}) => {
+    await reproducePursuitStability({out, ratios: values.ratios, noise: values.noise, signals: values.signals, seed: values.seed,
+                                     command, log: io.out});
   },
-};
+});
