@@ -165,39 +165,36 @@ function drawAtoms(encoder) {
 
 /** Class subspaces (10 directions each) of the encoder's features of the first `count` test digits. */
 async function fitClasses(count) {
-  const parts = [];
-  const labels = new Int32Array(count);
-  for (let offset = 0; offset < count; offset += 100) {
-    const batch = await demo.testDigits.take(Math.min(100, count - offset), offset);
-    labels.set(await batch.labels.data(), offset);
-    parts.push(demo.encoder.predict(batch.images));
-    tf.dispose([batch.images, batch.labels]);
-    await tf.nextFrame();
-  }
-  const features = tf.concat(parts);
+  const {outputs: [features], labels} = await sl.data.mapImages(demo.testDigits, count, 100, (x) => [demo.encoder.predict(x)]);
   demo.classes = sl.metrics.NearestSubspace.fit(features, labels, {components: 10, numClasses: 10});
-  tf.dispose([features, ...parts]);
+  features.dispose();
 }
 
 // ---- a CSC stage trained in the page --------------------------------------------------------
 
-const BATCH = 32;
-const trainer = {model: null, stage: null, step: 0, running: false, view: null};
+const trainer = {model: null, stage: null, batch: 0, step: 0, running: false, view: null};
 
-function buildTrainer() {
-  trainer.stage = sl.layers.cscStage({filters: 16, kernelSize: 7, iterations: 3, lambda: 0.1, inputShape: [28, 28, 1],
-                                      kernelInitializer: tf.initializers.glorotNormal({seed: 1})});
+/**
+ * The stage trained in the page, from stage.json (also read by scripts/bench/browser.ts): the
+ * stage's arguments, the seed of its Glorot-normal atoms, the batch and Adam's learning rate.
+ */
+async function buildTrainer() {
+  const response = await fetch('stage.json');
+  if (!response.ok) throw new Error(`stage.json: ${response.status} ${response.statusText}`);
+  const config = await response.json();
+  trainer.stage = sl.layers.cscStage({...config.stage, kernelInitializer: tf.initializers.glorotNormal({seed: config.seed})});
   trainer.model = tf.sequential({layers: [trainer.stage, sl.layers.cscDecoder({tiedTo: trainer.stage})]});
-  trainer.model.compile({optimizer: tf.train.adam(0.005), loss: 'meanSquaredError'});
+  trainer.model.compile({optimizer: tf.train.adam(config.learningRate), loss: 'meanSquaredError'});
+  trainer.batch = config.batch;
 }
 
-/** `steps` Adam steps on batches of 32 digits in [0, 1]; resolves to their losses and times (ms). */
+/** `steps` Adam steps on batches of digits in [0, 1]; resolves to their losses and times (ms). */
 async function trainSteps(steps) {
   const losses = [];
   const times = [];
   for (let s = 0; s < steps; s++) {
-    const offset = (trainer.step * BATCH) % (demo.trainDigits.count - BATCH);
-    const batch = await demo.trainDigits.take(BATCH, offset);
+    const offset = (trainer.step * trainer.batch) % (demo.trainDigits.count - trainer.batch);
+    const batch = await demo.trainDigits.take(trainer.batch, offset);
     const x = tf.tidy(() => tf.div(tf.add(batch.images, 1), 2));
     const started = performance.now();
     const loss = await trainer.model.trainOnBatch(x, x);
@@ -240,7 +237,7 @@ async function setUpTraining() {
   };
   trainer.view = new vega.View(vega.parse(vegaLite.compile(spec).spec), {renderer: 'svg', container: '#loss'});
   await trainer.view.runAsync();
-  buildTrainer();
+  await buildTrainer();
   $('train').addEventListener('click', async () => {
     trainer.running = !trainer.running;
     $('train').textContent = trainer.running ? 'pause' : 'train';

@@ -2,7 +2,7 @@
  * sparseland in a page against sparseland in Node, in one run on the same machine:
  *
  * - **Step**: one training step (SGD on the mean squared error) of the demo page's CSC stage
- *   (16 atoms 7×7, 3 ISTA iterations, tied decoder, batch 32 of 28×28 digits in [0, 1]) on wasm
+ *   (docs/demo/stage.json: 16 atoms 7×7, 3 ISTA iterations, tied decoder, batch 32 of 28×28 digits) on wasm
  *   with `--threads` XNNPACK threads, in headless Chromium (the page test/browser/pages/
  *   harness.html, cross-origin isolated) and in Node (`SPARSELAND_WASM_THREADS`); `--rounds`
  *   rounds alternate the two, each the median of `--runs` steps after `--warmup`.
@@ -28,6 +28,7 @@ if (!Number.isInteger(threads) || threads < 1) throw new Error(`bench/browser: -
 process.env.SPARSELAND_WASM_THREADS = String(threads);
 
 import * as tf from '@tensorflow/tfjs';
+import {readFileSync} from 'fs';
 import {startDemoServer} from '../demo_web';
 import * as sl from '../../src/node';
 import {openPage} from '../../test/browser/chromium';
@@ -39,12 +40,13 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** The demo's CSC stage and tied decoder, a batch of digits and the spec the page loads. */
+/** The demo's CSC stage and tied decoder (docs/demo/stage.json), a batch of digits and the spec the page loads. */
 async function demoStage(): Promise<{model: tf.LayersModel; x: tf.Tensor; spec: PageModelSpec}> {
-  const stage = sl.layers.cscStage({filters: 16, kernelSize: 7, iterations: 3, lambda: 0.1, inputShape: [28, 28, 1],
-                                    kernelInitializer: tf.initializers.glorotNormal({seed: 1})});
+  const config = JSON.parse(readFileSync('docs/demo/stage.json', 'utf8')) as
+    {stage: Parameters<typeof sl.layers.cscStage>[0]; seed: number; batch: number};
+  const stage = sl.layers.cscStage({...config.stage, kernelInitializer: tf.initializers.glorotNormal({seed: config.seed})});
   const model = tf.sequential({layers: [stage, sl.layers.cscDecoder({tiedTo: stage})]});
-  const batch = await sl.data.mnistFullDataset({split: 'test', size: 28}).take(32);
+  const batch = await sl.data.mnistFullDataset({split: 'test', size: 28}).take(config.batch);
   const x = tf.tidy(() => tf.div(tf.add(batch.images, 1), 2));
   tf.dispose([batch.images, batch.labels]);
   return {model, x, spec: await pageModelSpec(model, x, x, 0.01)};
