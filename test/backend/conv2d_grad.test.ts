@@ -38,6 +38,28 @@ describe('wasm Conv2DBackpropFilter and Conv2DBackpropInput match cpu', () => {
     }
   }
 
+  // Many image channels: with kh·kw·ci ≥ 256 rows the filter gradient is a convolution of the
+  // input read channels-first with the dilated output gradient.
+  for (const stride of [1, 2, 3]) {
+    for (const k of [[3, 3], [4, 4], [5, 5], [3, 2]]) {
+      for (const pad of PADS) {
+        if (typeof pad === 'number' && k[0] !== k[1]) continue;
+        it(`conv2d filter gradient: batch 2, stride ${stride}, kernel ${k.join('x')}, ` +
+           `pad ${JSON.stringify(pad)}, input 9x7x48 → 5 channels`, async () => {
+          const x = randomTensor([2, 9, 7, 48], 87);
+          const [oh, ow] = outShape(x.shape, k, stride, pad);
+          const dy = randomTensor([2, oh, ow, 5], 88);
+          await expectCpuParity((xi, dyi) => tf.engine().runKernel(
+            tf.Conv2DBackpropFilter, {x: xi, dy: dyi},
+            {strides: stride, pad, dataFormat: 'NHWC', filterShape: [k[0], k[1], 48, 5],
+             ...(typeof pad === 'number' ? {dimRoundingMode: 'floor'} : {})} as unknown as tf.NamedAttrMap) as tf.Tensor,
+          [x, dy]);
+          tf.dispose([x, dy]);
+        });
+      }
+    }
+  }
+
   // Many code channels and one image channel: at unit stride the input gradient takes the
   // product-and-scatter path.
   for (const stride of [1, 2]) {

@@ -1,27 +1,31 @@
 /**
- * `Conv2DBackpropFilter` on wasm as one matrix product per batch chunk (im2col), with the
- * patches gathered by rank-4 plain slices only.
+ * `Conv2DBackpropFilter` on wasm, by whichever of two forms suits the shape.
  *
  * With `y[b,o,p,co] = Σ x[b, o·sh + i − pt, p·sw + j − pl, ci] W[i,j,ci,co]`, the filter
  * gradient is
  *   `dW[(i,j,ci), co] = Σ_{(b,o,p)} P[(i,j,ci), (b,o,p)] · dy[(b,o,p), co]`,
- * where `P[(i,j,ci), (b,o,p)] = xp[ci, b, o·sh + i, p·sw + j]` reads the zero-padded input
- * transposed to `[ci, B, Hq·sh, Wq·sw]` (`Hq`, `Wq` large enough for every tap; the padding
- * after the input crops nothing). Polyphase split: writing `i = a·sh + rh`, `j = c·sw + rw`
- * (`0 ≤ rh < sh`, `0 ≤ rw < sw`), `xp[ci, b, (o + a)·sh + rh, (p + c)·sw + rw]` is entry
- * `[ci, b, o + a, p + c]` of the phase `X_{rh,rw} = xp[:, :, rh :: sh, rw :: sw]`. All phases
- * come from one transpose of the view `[ci·B·Hq, sh, Wq, sw]` to `[sh, sw, ci·B·Hq, Wq]`,
- * seen as `[sh·sw·ci, B, Hq, Wq]`; tap `(i, j)` is then the plain slice
- * `[(rh·sw + rw)·ci, b, a, c]` of size `[ci, B, OH, OW]`. Stacking the taps along the first
- * axis gives `P` in `[kh·kw·ci, B·OH·OW]` layout, so `dW = P · dy` is one untransposed product
- * on the fast (XNNPACK) path. The batch is cut into chunks whose `P` stays below
- * `PATCH_LIMIT` floats; their products are summed.
+ * with the patch matrix `P[(i,j,ci), (b,o,p)] = x[b, o·sh + i − pt, p·sw + j − pl, ci]` (0 in
+ * the padding): a product whose rows are the `kh·kw·ci` filter entries.
+ *
+ * - Convolution, for many rows: read with the channels `ci` as images and the batch as
+ *   channels, `dW` is a correlation of `x̃[ci, h, w, b] = x[b, h, w, ci]` with the filter
+ *   `d̃y[o, p, b, co] = dy[b, o, p, co]` dilated by the strides, whose `kh × kw` outputs are
+ *   `dW[ci, i, j, co]`; XNNPACK's convolution reads the patches in place.
+ * - Matrix product (im2col), for few rows: `P` gathered in one pass ({@link im2col}) and
+ *   `dW = P · dy` as one untransposed product on the fast (XNNPACK) path. The batch is cut into
+ *   chunks whose `P` stays below `PATCH_LIMIT` floats; their products are summed. With few rows
+ *   (a first layer's one or three channels) the convolution's filter `d̃y` is large and its
+ *   outputs few, which XNNPACK's convolution runs slower than this product.
  */
 import * as tf from '@tensorflow/tfjs';
+import {im2col, PatchGeometry} from './im2col';
+import {cropNegativePads} from './spatial';
 import {KernelArgs, compose} from './wasm_ops';
 
 /** Largest patch matrix `P` built at once, in floats (64 MiB). */
 const PATCH_LIMIT = 1 << 24;
+/** Filter gradients with at least this many rows `kh·kw·ci` run as a convolution. */
+const CONVOLUTION_MIN_ROWS = 256;
 
 export function conv2dBackpropFilter({inputs, backend, attrs}: KernelArgs): tf.TensorInfo {
   const {x, dy} = inputs;
@@ -34,30 +38,24 @@ export function conv2dBackpropFilter({inputs, backend, attrs}: KernelArgs): tf.T
          inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow,
          outChannels: co, padInfo} = info;
   const k = kh * kw * ci;
+  if (k >= CONVOLUTION_MIN_ROWS) {
+    // The correlation's output rows, top + h + bottom − sh·(oh − 1), are kh: that fixes bottom.
+    const pads = [padInfo.top, kh + sh * (oh - 1) - h - padInfo.top,
+                  padInfo.left, kw + sw * (ow - 1) - w - padInfo.left];
+    return compose(backend as tf.KernelBackend, (ops) => {
+      const src = cropNegativePads(ops, ops.transpose(x, [3, 1, 2, 0]), pads);
+      const dW = ops.conv2d(src.x, ops.transpose(dy, [1, 2, 0, 3]), src.pads, [1, 1], [sh, sw]);
+      return ops.transpose(dW, [1, 2, 0, 3]);
+    });
+  }
   const pixels = oh * ow;
   const chunk = Math.max(1, Math.min(b, Math.floor(PATCH_LIMIT / (k * pixels))));
-  const hq = Math.max(oh + Math.floor((kh - 1) / sh), Math.ceil((padInfo.top + h) / sh));
-  const wq = Math.max(ow + Math.floor((kw - 1) / sw), Math.ceil((padInfo.left + w) / sw));
+  const geometry: PatchGeometry = {kernel: [kh, kw], strides: [sh, sw], pads: [padInfo.top, padInfo.left], out: [oh, ow]};
   return compose(backend as tf.KernelBackend, (ops) => {
-    const padded = ops.pad(x, [[0, 0], [padInfo.top, hq * sh - h - padInfo.top],
-                              [padInfo.left, wq * sw - w - padInfo.left], [0, 0]]);
-    const xT = ops.transpose(padded, [3, 0, 1, 2]);
-    const phases = sh === 1 && sw === 1 ? xT : ops.reshape(
-      ops.transpose(ops.reshape(xT, [ci * b * hq, sh, wq, sw]), [1, 3, 0, 2]),
-      [sh * sw * ci, b, hq, wq]);
     let dW: tf.TensorInfo | null = null;
     for (let b0 = 0; b0 < b; b0 += chunk) {
       const nb = Math.min(chunk, b - b0);
-      const taps: tf.TensorInfo[] = [];
-      for (let i = 0; i < kh; i++) {
-        for (let j = 0; j < kw; j++) {
-          const phase = (i % sh) * sw + j % sw;
-          taps.push(ops.slice(phases, [phase * ci, b0, Math.floor(i / sh), Math.floor(j / sw)],
-                              [ci, nb, oh, ow]));
-        }
-      }
-      const patches = ops.reshape(taps.length === 1 ? taps[0] : ops.concat(taps, 0),
-                                  [1, k, nb * pixels]);
+      const patches = ops.reshape(im2col(ops, x, geometry, b0, nb), [1, k, nb * pixels]);
       const dyChunk = nb === b ? dy : ops.slice(dy, [b0, 0, 0, 0], [nb, oh, ow, co]);
       const part = ops.run('BatchMatMul', {a: patches, b: ops.reshape(dyChunk, [1, nb * pixels, co])},
                            {transposeA: false, transposeB: false});

@@ -56,6 +56,13 @@ export class WasmOps {
     this.made.length = 0;
   }
 
+  /** A new float32 tensor of `shape`, its values not set. */
+  empty(shape: number[]): Info {
+    const out = (this.backend as unknown as BackendWasm).makeOutput(shape, 'float32');
+    this.made.push(out);
+    return out;
+  }
+
   /** A new float32 tensor holding `values`. */
   constant(values: Float32Array, shape: number[]): Info {
     const out = (this.backend as unknown as BackendWasm).makeOutput(shape, 'float32', undefined,
