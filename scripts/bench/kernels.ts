@@ -1,9 +1,10 @@
 /**
  * Per-kernel timings of the convolution kernels on the shapes of the benchmark workloads: the
- * CSC encoder of workload A and the two strided layers of the ML-CSC classifier. Every call gets
- * freshly computed inputs (XNNPACK caches packed weights per tensor, and a training step never
- * repeats a gradient tensor); the median wall time of the kernel call alone is printed, for the
- * stock wasm kernels (where they exist) and sparseland's.
+ * CSC encoder of workload A and the three layers of the published ML-CSC classifier at its batch
+ * of 128. Every call gets freshly computed inputs (XNNPACK caches packed weights per tensor, and a
+ * training step never repeats a gradient tensor); the median wall time of the kernel call alone
+ * is printed, for the stock wasm kernels (where they exist) and sparseland's, and each gradient
+ * kernel's time as a multiple of sparseland's Conv2D on the same shape (the same multiply-adds).
  *
  * Run from the repository root: `npm run build && node dist/scripts/bench/kernels.js`
  * (options: `--runs N`). With `SPARSELAND_WASM_THREADS=2` the wasm backend runs XNNPACK on two
@@ -25,10 +26,12 @@ interface Shape {
 const SHAPES: Shape[] = [
   {name: 'A: 32x32x32x3, 3x3 → 64, stride 1', x: [32, 32, 32, 3], filter: [3, 3, 3, 64], stride: 1,
    pad: 'same'},
-  {name: 'ML-CSC 1: 30x28x28x1, 6x6 → 8, stride 2', x: [30, 28, 28, 1], filter: [6, 6, 1, 8],
+  {name: 'ML-CSC 1: 128x28x28x1, 6x6 → 32, stride 2', x: [128, 28, 28, 1], filter: [6, 6, 1, 32],
    stride: 2, pad: 'valid'},
-  {name: 'ML-CSC 2: 30x12x12x8, 6x6 → 16, stride 2', x: [30, 12, 12, 8], filter: [6, 6, 8, 16],
+  {name: 'ML-CSC 2: 128x12x12x32, 6x6 → 64, stride 2', x: [128, 12, 12, 32], filter: [6, 6, 32, 64],
    stride: 2, pad: 'valid'},
+  {name: 'ML-CSC 3: 128x4x4x64, 4x4 → 512, stride 1', x: [128, 4, 4, 64], filter: [4, 4, 64, 512],
+   stride: 1, pad: 'valid'},
 ];
 
 interface Inputs {
@@ -89,7 +92,12 @@ async function main(): Promise<void> {
               'stock tfjs-wasm / sparseland');
   SHAPES.forEach((s, a) => {
     console.log(s.name);
-    CALLS.forEach(([name], b) => console.log(`  ${name.padEnd(22)} ${fmt(stock[a][b])} / ${fmt(ours[a][b])}`));
+    const conv = ours[a][0];
+    CALLS.forEach(([name], b) => {
+      const ratio = b > 0 && typeof conv === 'number' && typeof ours[a][b] === 'number'
+        ? ` (${((ours[a][b] as number) / conv).toFixed(2)} × Conv2D)` : '';
+      console.log(`  ${name.padEnd(22)} ${fmt(stock[a][b])} / ${fmt(ours[a][b])}${ratio}`);
+    });
   });
 }
 

@@ -265,6 +265,28 @@ async function saveCheckpoint(dir: string, model: tf.LayersModel, optimizer: tf.
   return {name, specs};
 }
 
+/**
+ * One step of the recipe on a batch of digits `x` in [0, 1]: the cross-entropy of the scores plus
+ * `(weightDecay/2)·Σ‖w‖²` over the trainable weights (PyTorch's `weight_decay`, which adds
+ * `weightDecay·w` to every gradient), minimised by `optimizer`; disposes `x`. Returns the batch's
+ * mean cross-entropy and how many digits the scores classify right.
+ */
+export function trainingStep(model: tf.LayersModel, optimizer: tf.Optimizer, x: tf.Tensor4D, labels: tf.Tensor1D,
+                             weightDecay: number): {loss: number; correct: number} {
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  let loss = 0;
+  let correct = 0;
+  const cost = optimizer.minimize(() => {
+    const scores = model.apply(x, {training: true}) as tf.Tensor2D;
+    const crossEntropy = tf.mean(tf.metrics.categoricalCrossentropy(tf.oneHot(labels, 10), scores));
+    loss = crossEntropy.dataSync()[0];
+    correct = tf.sum(tf.cast(tf.equal(tf.argMax(scores, 1), labels), 'int32')).dataSync()[0];
+    return tf.add(crossEntropy, tf.mul(weightDecay / 2, tf.addN(variables.map((w) => tf.sum(tf.square(w))))));
+  }, true, variables);
+  tf.dispose([cost!, x]);
+  return {loss, correct};
+}
+
 /** Trains one model to the end of its epochs from where `state` is, saving as it goes. */
 async function trainModel(dir: string, state: ModelState, train: ImageDataset, test: ImageDataset,
                           options: ReproduceMlCscOptions): Promise<tf.LayersModel> {
@@ -278,7 +300,6 @@ async function trainModel(dir: string, state: ModelState, train: ImageDataset, t
     const named = tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), state.optimizerSpecs);
     await optimizer.setWeights(state.optimizerSpecs.map((s) => ({name: s.name, tensor: named[s.name]})));
   }
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const {batchSize, weightDecay} = state.recipe;
   const batches = train.batchesPerEpoch(batchSize, false);
   const checkpointMs = 60_000 * (options.checkpointMinutes ?? 5);
@@ -297,19 +318,7 @@ async function trainModel(dir: string, state: ModelState, train: ImageDataset, t
     let started = Date.now();
     for await (const {images, labels} of train.batches({batchSize, epoch: state.epoch, startBatch: state.batch,
                                                          seed: state.seed, dropLast: false})) {
-      let loss = 0;
-      let correct = 0;
-      const cost = optimizer.minimize(() => {
-        const scores = model.apply(unitRange(images), {training: true}) as tf.Tensor2D;
-        const crossEntropy = tf.mean(tf.metrics.categoricalCrossentropy(tf.oneHot(labels, 10), scores));
-        const [lossValue, hits] = [crossEntropy.dataSync()[0],
-                                   tf.sum(tf.cast(tf.equal(tf.argMax(scores, 1), labels), 'int32')).dataSync()[0]];
-        loss = lossValue;
-        correct = hits;
-        // PyTorch's weight_decay adds wd·w to every gradient: the gradient of (wd/2)·Σ‖w‖².
-        return tf.add(crossEntropy, tf.mul(weightDecay / 2, tf.addN(variables.map((w) => tf.sum(tf.square(w))))));
-      }, true, variables);
-      cost?.dispose();
+      const {loss, correct} = trainingStep(model, optimizer, unitRange(images), labels, weightDecay);
       const count = labels.shape[0];
       tf.dispose([images, labels]);
       const now = Date.now();
