@@ -11,14 +11,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {getThreadsCount} from '@tensorflow/tfjs-backend-wasm';
-import {execFileSync} from 'child_process';
-import * as path from 'path';
 import {registerWasmKernels} from '../../src/backend/node';
 import {registerThreadedWasm} from '../../src/backend/wasm/threads';
 import {cscLayerStep} from './csc_layer_step';
 import {TrainingStep, cscStep} from './csc_step';
 import {listaStep} from './lista_step';
-import {KernelTime, medianStepMs, profileStep} from './timing';
+import {KernelTime, medianStepMs, profileStep, pytorchMs} from './timing';
 
 interface Workload {
   name: string;
@@ -50,21 +48,9 @@ function time(make: () => TrainingStep, warmup: number, runs: number): number | 
   }
 }
 
-/** Median milliseconds of the PyTorch reference on `threads` threads (torch and OpenBLAS; OpenBLAS tuning unset). */
+/** Median milliseconds of the PyTorch reference on `threads` threads. */
 function pytorch(script: string, runs: number, python: string, threads: number): number | string {
-  const env = {...process.env};
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  // torch.set_num_threads does not bound the OpenBLAS that Debian's torch calls for products.
-  env.OPENBLAS_NUM_THREADS = String(threads);
-  try {
-    const out = execFileSync(python, [path.resolve('scripts/reference', script), '--runs',
-                                      String(runs), '--threads', String(threads)],
-                             {env, encoding: 'utf8'});
-    return JSON.parse(out.trim().split('\n').pop()!).median_ms;
-  } catch (e) {
-    return `fails (${(e as Error).message.split('\n')[0].slice(0, 80)})`;
-  }
+  return pytorchMs(python, script, ['--runs', String(runs)], threads, 'median_ms');
 }
 
 const fmt = (v: number | string): string => typeof v === 'number' ? v.toFixed(1) : v;

@@ -1,5 +1,7 @@
-/** Median wall time of a training step, and a per-kernel profile of one step. */
+/** Median wall time of a training step, a per-kernel profile of one step, and PyTorch's time for a reference script. */
 import * as tf from '@tensorflow/tfjs';
+import {execFileSync} from 'child_process';
+import * as path from 'path';
 import type {TrainingStep} from './csc_step';
 
 /** Median of `runs` timed steps in milliseconds, after `warmup` untimed ones. */
@@ -36,4 +38,24 @@ export async function profileStep(step: TrainingStep): Promise<KernelTime[]> {
     byName.set(k.name, entry);
   }
   return [...byName.values()].sort((a, b) => b.ms - a.ms);
+}
+
+/**
+ * Runs `scripts/reference/<script>` with `args` and `--threads N` under `python` (torch and
+ * OpenBLAS on `threads` threads, OpenBLAS's tuning variables unset) and returns the number
+ * `field` of the JSON object on its last line, or why it failed.
+ */
+export function pytorchMs(python: string, script: string, args: string[], threads: number, field: string): number | string {
+  const env = {...process.env};
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  // torch.set_num_threads does not bound the OpenBLAS that Debian's torch calls for products.
+  env.OPENBLAS_NUM_THREADS = String(threads);
+  try {
+    const out = execFileSync(python, [path.resolve('scripts/reference', script), ...args, '--threads', String(threads)],
+                             {env, encoding: 'utf8'});
+    return JSON.parse(out.trim().split('\n').pop()!)[field] as number;
+  } catch (e) {
+    return `fails (${(e as Error).message.split('\n')[0].slice(0, 80)})`;
+  }
 }

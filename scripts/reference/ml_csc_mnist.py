@@ -1,13 +1,18 @@
 """The published MNIST comparison of ML-ISTA (jsulam/ml-ista, MNIST/Models.py and
 EvaluateModels.ipynb), transcribed for PyTorch 1.13 on the CPU: the same networks, initialisation
 and SGD recipe, with the step decay compressed to the number of epochs as `sparseland reproduce
-ml-csc` compresses it. Prints one JSON line per epoch.
+ml-csc` compresses it. Prints one JSON line per epoch; with `--time-steps N`, instead, the median
+time of N training steps on the first 128 training digits (after 5 untimed ones: the first steps
+of this PyTorch build on the CPU take many times longer), as one JSON line
+(scripts/bench/ml_csc_step.ts reads it).
 
     /usr/bin/python3 scripts/reference/ml_csc_mnist.py --model cnn --epochs 10
+    /usr/bin/python3 scripts/reference/ml_csc_mnist.py --model ml-ista --time-steps 7
 """
 import argparse
 import json
 import os
+import statistics
 import time
 
 import numpy as np
@@ -82,15 +87,28 @@ def main():
     p.add_argument('--epochs', type=int, default=100)
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--threads', type=int, default=1)
+    p.add_argument('--time-steps', type=int, default=0)
     a = p.parse_args()
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
+    torch.set_flush_denormal(True)
     xs = torch.tensor(read_idx('train-images-idx3-ubyte'), dtype=torch.float32).unsqueeze(1) / 255
     ys = torch.tensor(read_idx('train-labels-idx1-ubyte'), dtype=torch.long)
     xt = torch.tensor(read_idx('t10k-images-idx3-ubyte'), dtype=torch.float32).unsqueeze(1) / 255
     yt = torch.tensor(read_idx('t10k-labels-idx1-ubyte'), dtype=torch.long)
     model = Unrolled(a.model, 0 if a.model == 'cnn' else 6)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.002, momentum=0.9, weight_decay=1e-5)
+    if a.time_steps > 0:
+        times = []
+        for k in range(5 + a.time_steps):
+            start = time.perf_counter()
+            loss = F.nll_loss(model(xs[:128]), ys[:128])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            times.append(1000 * (time.perf_counter() - start))
+        print(json.dumps({'model': a.model, 'threads': a.threads, 'msPerStep': statistics.median(times[5:])}), flush=True)
+        return
     decay_every = max(1, round(30 * a.epochs / 100))
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=decay_every, gamma=0.2)
     for epoch in range(a.epochs):
