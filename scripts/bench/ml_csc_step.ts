@@ -23,8 +23,6 @@ const {values: args} = parseArgs({options: {
   'skip-reference': {type: 'boolean', default: false},
 }});
 
-/** The models of the PyTorch reference. */
-const REFERENCE_MODELS = ['cnn', 'ml-ista', 'ml-fista', 'lbp'];
 
 async function main(): Promise<void> {
   const backend = await sl.backend.setBackend(undefined, {log: false});
@@ -38,6 +36,8 @@ async function main(): Promise<void> {
               `${recipe.unfoldings} unfoldings; median ms of ${args.runs} steps`);
   console.log(`| model | ms per step | × the CNN's step | minutes per epoch | PyTorch ms per step, ${threads} thread(s) | sparseland / PyTorch |`);
   console.log('|---|---|---|---|---|---|');
+  const pytorch = args['skip-reference'] ? '—'
+    : pytorchMs<Record<string, number>>(args.python, 'ml_csc_mnist.py', ['--time-steps', args.runs], threads, 'msPerStep');
   let cnnMs: number | undefined;
   for (const name of ['cnn', ...models.filter((m) => m !== 'cnn')] as sl.reproduce.MlCscModel[]) {
     const model = sl.reproduce.mlCscModel(name, 0);
@@ -48,8 +48,7 @@ async function main(): Promise<void> {
     }, Number(args.warmup), Number(args.runs));
     cnnMs ??= ms;
     if (models.includes(name)) {
-      const reference = args['skip-reference'] || !REFERENCE_MODELS.includes(name) ? '—'
-        : pytorchMs(args.python, 'ml_csc_mnist.py', ['--model', name, '--time-steps', args.runs], threads, 'msPerStep');
+      const reference = typeof pytorch === 'string' ? pytorch : pytorch[name] ?? '—';
       const ratio = typeof reference === 'number' ? (ms / reference).toFixed(2) : '—';
       console.log(`| ${name} | ${ms.toFixed(0)} | ${(ms / cnnMs).toFixed(2)} | ${(ms * epochSteps / 60000).toFixed(1)} | ` +
                   `${typeof reference === 'number' ? reference.toFixed(0) : reference} | ${ratio} |`);

@@ -42,10 +42,10 @@ export async function profileStep(step: TrainingStep): Promise<KernelTime[]> {
 
 /**
  * Runs `scripts/reference/<script>` with `args` and `--threads N` under `python` (torch and
- * OpenBLAS on `threads` threads, OpenBLAS's tuning variables unset) and returns the number
- * `field` of the JSON object on its last line, or why it failed.
+ * OpenBLAS on `threads` threads, OpenBLAS's tuning variables unset) and returns the entry `field`
+ * of the JSON object on its last line (milliseconds, or milliseconds by name), or why it failed.
  */
-export function pytorchMs(python: string, script: string, args: string[], threads: number, field: string): number | string {
+export function pytorchMs<T = number>(python: string, script: string, args: string[], threads: number, field: string): T | string {
   const env = {...process.env};
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
@@ -54,7 +54,7 @@ export function pytorchMs(python: string, script: string, args: string[], thread
   try {
     const out = execFileSync(python, [path.resolve('scripts/reference', script), ...args, '--threads', String(threads)],
                              {env, encoding: 'utf8'});
-    return JSON.parse(out.trim().split('\n').pop()!)[field] as number;
+    return JSON.parse(out.trim().split('\n').pop()!)[field] as T;
   } catch (e) {
     return `fails (${(e as Error).message.split('\n')[0].slice(0, 80)})`;
   }

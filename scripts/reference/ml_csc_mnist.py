@@ -2,12 +2,12 @@
 EvaluateModels.ipynb), transcribed for PyTorch 1.13 on the CPU: the same networks, initialisation
 and SGD recipe, with the step decay compressed to the number of epochs as `sparseland reproduce
 ml-csc` compresses it. Prints one JSON line per epoch; with `--time-steps N`, instead, the median
-time of N training steps on the first 128 training digits (after 5 untimed ones: the first steps
-of this PyTorch build on the CPU take many times longer), as one JSON line
+time of N training steps of every network on the first 128 training digits (after 5 untimed
+ones: the first steps of this PyTorch build on the CPU take many times longer), as one JSON line
 (scripts/bench/ml_csc_step.ts reads it).
 
     /usr/bin/python3 scripts/reference/ml_csc_mnist.py --model cnn --epochs 10
-    /usr/bin/python3 scripts/reference/ml_csc_mnist.py --model ml-ista --time-steps 7
+    /usr/bin/python3 scripts/reference/ml_csc_mnist.py --time-steps 7
 """
 import argparse
 import json
@@ -81,6 +81,24 @@ class Unrolled(nn.Module):
         return F.log_softmax(self.Wclass(gamma3.flatten(1)), dim=1)
 
 
+def time_steps(x, y, runs):
+    """Median ms of `runs` training steps of every network on the batch `x`, after 5 untimed ones."""
+    result = {}
+    for kind in ('ml-ista', 'cnn', 'ml-fista', 'lbp'):
+        model = Unrolled(kind, 0 if kind == 'cnn' else 6)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.002, momentum=0.9, weight_decay=1e-5)
+        times = []
+        for _ in range(5 + runs):
+            start = time.perf_counter()
+            loss = F.nll_loss(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            times.append(1000 * (time.perf_counter() - start))
+        result[kind] = statistics.median(times[5:])
+    return result
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('--model', default='cnn', choices=['cnn', 'ml-ista', 'ml-fista', 'lbp'])
@@ -99,15 +117,7 @@ def main():
     model = Unrolled(a.model, 0 if a.model == 'cnn' else 6)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.002, momentum=0.9, weight_decay=1e-5)
     if a.time_steps > 0:
-        times = []
-        for k in range(5 + a.time_steps):
-            start = time.perf_counter()
-            loss = F.nll_loss(model(xs[:128]), ys[:128])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            times.append(1000 * (time.perf_counter() - start))
-        print(json.dumps({'model': a.model, 'threads': a.threads, 'msPerStep': statistics.median(times[5:])}), flush=True)
+        print(json.dumps({'threads': a.threads, 'msPerStep': time_steps(xs[:128], ys[:128], a.time_steps)}), flush=True)
         return
     decay_every = max(1, round(30 * a.epochs / 100))
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=decay_every, gamma=0.2)
