@@ -39,7 +39,13 @@ function drawGrid(canvas, images, options) {
 
 // ---- the pretrained autoencoder -------------------------------------------------------------
 
-/** Encodes and decodes `x` (`[1, 32, 32, 1]` in [-1, 1]); shows both and the nearest class. */
+/** `x` (`[1, 32, 32, 1]` in [-1, 1]) as the ML-CSC classifiers take digits: the 28×28 digit in [0, 1]. */
+const classifierInput = (x) => tf.tidy(() => tf.div(tf.add(tf.slice(x, [0, 2, 2, 0], [1, 28, 28, 1]), 1), 2));
+
+/**
+ * Encodes and decodes `x` (`[1, 32, 32, 1]` in [-1, 1]); shows both, the nearest class and the
+ * classes the ML-CSC classifiers give, with their probabilities.
+ */
 async function reconstruct(x) {
   const started = performance.now();
   const z = demo.encoder.predict(x);
@@ -52,7 +58,39 @@ async function reconstruct(x) {
   $('class').textContent = predicted === null ? '…' : String(predicted);
   $('timing').textContent = `${ms.toFixed(0)} ms on ${tf.getBackend()}`;
   tf.dispose([z, xHat]);
-  return {input: Array.from(input), reconstruction: Array.from(reconstruction), features: Array.from(features), predicted};
+  const classifiers = {};
+  if (demo.classifiers) {
+    const digit = classifierInput(x);
+    for (const {name, model, view} of demo.classifiers) {
+      const probabilities = Array.from(tf.tidy(() => model.predict(digit)).dataSync());
+      const best = probabilities.indexOf(Math.max(...probabilities));
+      view.digit.textContent = String(best);
+      view.probability.textContent = `p = ${probabilities[best].toFixed(2)}`;
+      classifiers[name] = probabilities;
+    }
+    digit.dispose();
+  }
+  return {input: Array.from(input), reconstruction: Array.from(reconstruction), features: Array.from(features), predicted,
+          classifiers};
+}
+
+/**
+ * The classifiers of the ML-CSC comparison (`sparseland reproduce ml-csc`): ML-ISTA, which runs
+ * the pursuit of the multi-layer sparse model, and the CNN of the same filters' shapes, trained alike.
+ */
+async function loadClassifiers() {
+  const names = [['ml-csc-mnist-ml-ista', 'ML-ISTA, 6 unfoldings'], ['ml-csc-mnist-cnn', 'CNN']];
+  demo.classifiers = await Promise.all(names.map(async ([name, label]) => {
+    const {model, info} = await sl.pretrained.load(name, {from: '/pretrained/'});
+    const box = Object.assign(document.createElement('div'), {className: 'verdict'});
+    const view = {digit: Object.assign(document.createElement('div'), {className: 'digit'}), probability: document.createElement('div')};
+    const caption = Object.assign(document.createElement('div'), {textContent: label});
+    const accuracy = Object.assign(document.createElement('div'),
+                                   {textContent: `${info.evaluation.testAccuracy.toFixed(2)} % of the test digits`});
+    box.append(caption, view.digit, view.probability, accuracy);
+    $('classifiers').append(box);
+    return {name, model, view};
+  }));
 }
 
 /** Shows test digit `i` on the pad and reconstructs it. */
@@ -271,6 +309,7 @@ async function main() {
   await setUpTraining();
   await fitClasses(1000);
   demo.timings.classes = performance.now();
+  await loadClassifiers();
   const first = await showTestDigit(0);
   status(`Ready on ${tf.getBackend()}: draw a digit (first reconstruction after ` +
          `${(demo.timings.firstReconstruction / 1000).toFixed(1)} s). sparseland ${sl.version}, tfjs ${tf.version.tfjs}.`);

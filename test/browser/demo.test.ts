@@ -13,6 +13,8 @@ interface Reconstruction {
   input: number[];
   reconstruction: number[];
   predicted: number | null;
+  /** Class probabilities by pretrained classifier. */
+  classifiers: Record<string, number[]>;
 }
 
 interface Training {
@@ -62,6 +64,21 @@ describe('the demo page in Chromium (WebGL on the SwiftShader software renderer)
     tf.dispose([batch.images, batch.labels, xHat]);
     encoder.dispose();
     decoder.dispose();
+  });
+
+  it('classifies the first test digit with the ML-ISTA and CNN classifiers as Node does (7)', async () => {
+    const batch = await sl.data.mnistFullDataset({split: 'test', size: 28}).take(1);
+    assert.deepEqual(Object.keys(first.classifiers).sort(), ['ml-csc-mnist-cnn', 'ml-csc-mnist-ml-ista']);
+    for (const [name, page] of Object.entries(first.classifiers)) {
+      const {model} = await sl.pretrained.load(name as sl.pretrained.PretrainedClassifierName);
+      const node = tf.tidy(() => model.predict(tf.div(tf.add(batch.images, 1), 2)) as tf.Tensor).dataSync();
+      let diff = 0;
+      node.forEach((v, i) => { diff = Math.max(diff, Math.abs(v - page[i])); });
+      assert.ok(diff < 1e-4, `${name}: largest difference from Node's probabilities: ${diff}`);
+      assert.equal(page.indexOf(Math.max(...page)), 7, `${name}: ${page}`);
+      model.dispose();
+    }
+    tf.dispose([batch.images, batch.labels]);
   });
 
   it('trains the CSC stage on wasm: the loss falls within 6 steps', async () => {
