@@ -80,8 +80,9 @@ async function reconstruct(x) {
  */
 async function loadClassifiers() {
   const names = [['ml-csc-mnist-ml-ista', 'ML-ISTA, 6 unfoldings'], ['ml-csc-mnist-cnn', 'CNN']];
-  demo.classifiers = await Promise.all(names.map(async ([name, label]) => {
-    const {model, info} = await sl.pretrained.load(name, {from: '/pretrained/'});
+  const loaded = await Promise.all(names.map(([name]) => sl.pretrained.load(name, {from: '/pretrained/'})));
+  demo.classifiers = names.map(([name, label], i) => {
+    const {model, info} = loaded[i];
     const box = Object.assign(document.createElement('div'), {className: 'verdict'});
     const view = {digit: Object.assign(document.createElement('div'), {className: 'digit'}), probability: document.createElement('div')};
     const caption = Object.assign(document.createElement('div'), {textContent: label});
@@ -90,7 +91,7 @@ async function loadClassifiers() {
     box.append(caption, view.digit, view.probability, accuracy);
     $('classifiers').append(box);
     return {name, model, view};
-  }));
+  });
 }
 
 /** Shows test digit `i` on the pad and reconstructs it. */
