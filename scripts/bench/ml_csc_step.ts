@@ -23,7 +23,6 @@ const {values: args} = parseArgs({options: {
   'skip-reference': {type: 'boolean', default: false},
 }});
 
-
 async function main(): Promise<void> {
   const backend = await sl.backend.setBackend(undefined, {log: false});
   const threads = backend === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : 1;
@@ -31,7 +30,7 @@ async function main(): Promise<void> {
   const batch = await sl.data.mnistFullDataset({split: 'train', size: 28}).take(recipe.batchSize);
   const x = tf.tidy(() => tf.div(tf.add(batch.images, 1), 2)) as tf.Tensor4D;
   const models = args.models.split(',') as sl.reproduce.MlCscModel[];
-  const epochSteps = Math.ceil(60000 / recipe.batchSize);
+  const epochSteps = Math.ceil(recipe.trainDigits / recipe.batchSize);
   console.log(`ML-CSC training step on ${backend} (${threads} thread(s)), batch ${recipe.batchSize}, ` +
               `${recipe.unfoldings} unfoldings; median ms of ${args.runs} steps`);
   console.log(`| model | ms per step | × the CNN's step | minutes per epoch | PyTorch ms per step, ${threads} thread(s) | sparseland / PyTorch |`);

@@ -29,6 +29,7 @@ export function im2col(ops: WasmOps, x: tf.TensorInfo, g: PatchGeometry, b0: num
   const [top, left] = g.pads;
   const [oh, ow] = g.out;
   const n = nb * oh * ow;
+  const step = sw * ci;
   const out = ops.empty([kh * kw * ci, n]);
   // The heap may grow when `out` is allocated: read both views after it.
   const backend = ops.backend as unknown as BackendWasm;
@@ -51,7 +52,6 @@ export function im2col(ops: WasmOps, x: tf.TensorInfo, g: PatchGeometry, b0: num
             if (pLo > 0) dst.fill(0, d, d + pLo);
             if (pHi < ow) dst.fill(0, d + pHi, d + ow);
             let s = (((b0 + b) * h + r) * w + pLo * sw + j - left) * ci + c;
-            const step = sw * ci;
             for (let p = pLo; p < pHi; p++, s += step) dst[d + p] = src[s];
           }
         }
