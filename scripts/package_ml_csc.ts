@@ -14,6 +14,9 @@ import {pretrainedDir} from '../src/pretrained/node';
 async function run(): Promise<void> {
   const [dir, model, name, command] = process.argv.slice(2);
   if (!dir || !model || !name || !command) throw new Error('usage: package_ml_csc <run dir> <model> <name> "<command>"');
+  if (!(sl.reproduce.ML_CSC_MODELS as readonly string[]).includes(model)) {
+    throw new Error(`package_ml_csc: model must be one of ${sl.reproduce.ML_CSC_MODELS.join(', ')}, got '${model}'`);
+  }
   await sl.backend.setBackend(undefined, {log: false});
   const state = JSON.parse(readFileSync(path.join(dir, model, 'state.json'), 'utf8')) as
     {done: boolean; epochs: number; trainDigits: number; recipe: sl.reproduce.MlCscRecipe; history: sl.reproduce.EpochRecord[]};
@@ -29,7 +32,7 @@ async function run(): Promise<void> {
   const bytes = (await fs.readdir(path.join(target, 'model'))).reduce((s, f) => s + readFileSync(path.join(target, 'model', f)).byteLength, 0);
   const {epochs, trainDigits, recipe, history} = state;
   const info = {
-    description: `${model.toUpperCase()} of the ML-CSC comparison (filters 32×1×6×6 s2, 64×32×6×6 s2, 512×64×4×4 s1, ` +
+    description: `${sl.reproduce.ML_CSC_LABEL[model as sl.reproduce.MlCscModel]} of the ML-CSC comparison (filters 32×1×6×6 s2, 64×32×6×6 s2, 512×64×4×4 s1, ` +
                  `${model === 'cnn' ? 'the CNN forward pass' : `${recipe.unfoldings} unfoldings`}, a linear classifier on the ` +
                  `512 features), trained by 'sparseland reproduce ml-csc' for ${epochs} epochs on ${trainDigits} MNIST digits ` +
                  `(${epochs === sl.reproduce.ML_CSC_RECIPE.epochs ? 'the published recipe' : 'the published recipe with its step decay compressed to the epochs'}); ` +

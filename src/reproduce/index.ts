@@ -3,7 +3,7 @@ export {reproduceLista, writeListaResults, listaTable, nmsePerLayer, solverNmse,
         PUBLISHED_NMSE_DB_SNR20, publishedNmseDb} from './lista';
 export type {ReproduceListaOptions, ListaReproduction, NmseCurve} from './lista';
 export {reproduceMlCsc, mlCscModel, mlCscTable, publishedInitialization, testAccuracy, learningRateAt, decayEvery, comparedEpochs,
-        ML_CSC_MODELS, ML_CSC_PURSUIT, ML_CSC_RECIPE, PUBLISHED_ACCURACY, trainingStep} from './ml_csc';
+        ML_CSC_MODELS, ML_CSC_LABEL, ML_CSC_PURSUIT, ML_CSC_RECIPE, PUBLISHED_ACCURACY, trainingStep} from './ml_csc';
 export type {MlCscModel, MlCscRecipe, MlCscProgress, MlCscReproduction, MlCscResult, EpochRecord, ReproduceMlCscOptions} from './ml_csc';
 export {reproduceInvertibility, invertibilityTable, VARIANTS as INVERTIBILITY_VARIANTS, MATCHING_VARIANT as INVERTIBILITY_MATCHING_VARIANT}
   from './invertibility';

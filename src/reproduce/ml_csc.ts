@@ -34,7 +34,8 @@ export const ML_CSC_PURSUIT: Record<MlCscModel, Pursuit> = {
   'cnn': 'layeredThresholding', 'ml-ista': 'mlIsta', 'ml-fista': 'mlFista', 'ml-lista': 'mlLista', 'lbp': 'layeredBasisPursuit',
 };
 
-const LABEL: Record<MlCscModel, string> = {
+/** Each model's name in tables, plots and packaged models. */
+export const ML_CSC_LABEL: Record<MlCscModel, string> = {
   'cnn': 'CNN', 'ml-ista': 'ML-ISTA', 'ml-fista': 'ML-FISTA', 'ml-lista': 'ML-LISTA', 'lbp': 'Layered BP',
 };
 
@@ -462,9 +463,9 @@ async function writeResults(options: ReproduceMlCscOptions, out: string): Promis
     const epochs = (r: MlCscResult) => r.history.map((e) => e.epoch);
     await writeLineChart(path.join(out, 'accuracy.png'), [
       {title: 'Test accuracy', yLabel: 'accuracy (%)',
-       series: trained.map((r) => ({name: LABEL[r.model], x: epochs(r), y: r.history.map((e) => e.testAccuracy)}))},
+       series: trained.map((r) => ({name: ML_CSC_LABEL[r.model], x: epochs(r), y: r.history.map((e) => e.testAccuracy)}))},
       {title: 'Training loss', yLabel: 'cross-entropy', logY: true,
-       series: trained.map((r) => ({name: LABEL[r.model], x: epochs(r), y: r.history.map((e) => e.trainLoss)}))},
+       series: trained.map((r) => ({name: ML_CSC_LABEL[r.model], x: epochs(r), y: r.history.map((e) => e.trainLoss)}))},
     ], {xLabel: 'epoch', columns: 2, width: 960, height: 400});
   }
   return result;
@@ -476,7 +477,7 @@ export function mlCscTable(result: MlCscReproduction): string {
   const span = first === last ? `epoch ${first}` : `epochs ${first}–${last}`;
   const rows = result.results.map((r) => {
     const final = r.history[r.history.length - 1];
-    return `| ${LABEL[r.model]} | ${r.published.toFixed(2)} | ${r.accuracy === null ? '—' : r.accuracy.toFixed(2)} | ` +
+    return `| ${ML_CSC_LABEL[r.model]} | ${r.published.toFixed(2)} | ${r.accuracy === null ? '—' : r.accuracy.toFixed(2)} | ` +
            `${final ? final.testAccuracy.toFixed(2) : '—'} | ${r.history.length}/${epochs} | ${r.minutes.toFixed(1)} |`;
   });
   return [
