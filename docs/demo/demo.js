@@ -75,11 +75,12 @@ async function reconstruct(x) {
 }
 
 /**
- * The classifiers of the ML-CSC comparison (`sparseland reproduce ml-csc`): ML-ISTA, which runs
- * the pursuit of the multi-layer sparse model, and the CNN of the same filters' shapes, trained alike.
+ * The classifiers of the ML-CSC comparison (`sparseland reproduce ml-csc`): layered BP and ML-ISTA,
+ * which run pursuits of the multi-layer sparse model, and the CNN of the same filters' shapes, trained alike.
  */
 async function loadClassifiers() {
-  const names = [['ml-csc-mnist-ml-ista', 'ML-ISTA, 6 unfoldings'], ['ml-csc-mnist-cnn', 'CNN']];
+  const names = [['ml-csc-mnist-lbp', 'layered BP, 6 unfoldings'], ['ml-csc-mnist-ml-ista', 'ML-ISTA, 6 unfoldings'],
+                 ['ml-csc-mnist-cnn', 'CNN']];
   const loaded = await Promise.all(names.map(([name]) => sl.pretrained.load(name, {from: '/pretrained/'})));
   demo.classifiers = names.map(([name, label], i) => {
     const {model, info} = loaded[i];

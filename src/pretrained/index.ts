@@ -57,7 +57,7 @@ export const PRETRAINED_CODERS = ['alista-250x500', 'lista-cpss-250x500'] as con
 export type PretrainedCoderName = typeof PRETRAINED_CODERS[number];
 
 /** The shipped classifiers: digits `[batch, 28, 28, 1]` in [0, 1] → class probabilities `[batch, 10]`. */
-export const PRETRAINED_CLASSIFIERS = ['ml-csc-mnist-cnn', 'ml-csc-mnist-ml-ista'] as const;
+export const PRETRAINED_CLASSIFIERS = ['ml-csc-mnist-cnn', 'ml-csc-mnist-lbp', 'ml-csc-mnist-ml-ista'] as const;
 export type PretrainedClassifierName = typeof PRETRAINED_CLASSIFIERS[number];
 
 /** The shipped autoencoders. */

@@ -66,9 +66,9 @@ describe('the demo page in Chromium (WebGL on the SwiftShader software renderer)
     decoder.dispose();
   });
 
-  it('classifies the first test digit with the ML-ISTA and CNN classifiers as Node does (7)', async () => {
+  it('classifies the first test digit with the layered BP, ML-ISTA and CNN classifiers as Node does (7)', async () => {
     const batch = await sl.data.mnistFullDataset({split: 'test', size: 28}).take(1);
-    assert.deepEqual(Object.keys(first.classifiers).sort(), ['ml-csc-mnist-cnn', 'ml-csc-mnist-ml-ista']);
+    assert.deepEqual(Object.keys(first.classifiers).sort(), ['ml-csc-mnist-cnn', 'ml-csc-mnist-lbp', 'ml-csc-mnist-ml-ista']);
     for (const [name, page] of Object.entries(first.classifiers)) {
       const {model} = await sl.pretrained.load(name as sl.pretrained.PretrainedClassifierName);
       const node = tf.tidy(() => model.predict(tf.div(tf.add(batch.images, 1), 2)) as tf.Tensor).dataSync();

@@ -132,7 +132,7 @@ describe('reproduce noise-robustness', () => {
       await assert.rejects(run({digits: 0}), /reproduceNoiseRobustness: digits must be a positive integer, got 0/);
       await assert.rejects(run({digits: 10001}), /reproduceNoiseRobustness: digits must be at most 10000 .*, got 10001/);
       await assert.rejects(run({model: 'pretrained:no-such-model'}),
-                           /reproduceNoiseRobustness: model must be a model folder, its model.json, or 'pretrained:NAME' of a classifier \('ml-csc-mnist-cnn', 'ml-csc-mnist-ml-ista'\), got 'pretrained:no-such-model'/);
+                           /reproduceNoiseRobustness: model must be a model folder, its model.json, or 'pretrained:NAME' of a classifier \('ml-csc-mnist-cnn', 'ml-csc-mnist-lbp', 'ml-csc-mnist-ml-ista'\), got 'pretrained:no-such-model'/);
       await assert.rejects(run({model: 'pretrained:alista-250x500'}), /reproduceNoiseRobustness: model must be .*got 'pretrained:alista-250x500'/);
       await assert.rejects(run({model: path.join(dir, 'absent')}), /reproduceNoiseRobustness: model must be .*no such file or folder, got '.*absent'/);
       await assert.rejects(run({reference: path.join(dir, 'absent')}), /reproduceNoiseRobustness: reference must be .*, got '.*absent'/);
