@@ -6,6 +6,7 @@ import * as path from 'path';
 import {mlCscClassifier} from '../../models';
 import {mnistFullDataset} from '../../src/data/mnist_full';
 import {FileSystemHandler} from '../../src/io/file_system';
+import {PRETRAINED_CLASSIFIERS} from '../../src/pretrained';
 import {testAccuracy} from '../../src/reproduce/ml_csc';
 import {digitNoise, NoiseRobustnessReproduction, reproduceNoiseRobustness, unfoldingsOf,
         withUnfoldings} from '../../src/reproduce/noise_robustness';
@@ -131,8 +132,10 @@ describe('reproduce noise-robustness', () => {
       await assert.rejects(run({sigmas: []}), /reproduceNoiseRobustness: sigmas must be a non-empty array of numbers ≥ 0, got \[\]/);
       await assert.rejects(run({digits: 0}), /reproduceNoiseRobustness: digits must be a positive integer, got 0/);
       await assert.rejects(run({digits: 10001}), /reproduceNoiseRobustness: digits must be at most 10000 .*, got 10001/);
-      await assert.rejects(run({model: 'pretrained:no-such-model'}),
-                           /reproduceNoiseRobustness: model must be a model folder, its model.json, or 'pretrained:NAME' of a classifier \('ml-csc-mnist-cnn', 'ml-csc-mnist-lbp', 'ml-csc-mnist-ml-ista'\), got 'pretrained:no-such-model'/);
+      // Every shipped classifier by name (test/pretrained.test.ts checks the list against the folders).
+      const classifiers = PRETRAINED_CLASSIFIERS.map((n) => `'${n}'`).join(', ');
+      await assert.rejects(run({model: 'pretrained:no-such-model'}), {
+        message: `reproduceNoiseRobustness: model must be a model folder, its model.json, or 'pretrained:NAME' of a classifier (${classifiers}), got 'pretrained:no-such-model'`});
       await assert.rejects(run({model: 'pretrained:alista-250x500'}), /reproduceNoiseRobustness: model must be .*got 'pretrained:alista-250x500'/);
       await assert.rejects(run({model: path.join(dir, 'absent')}), /reproduceNoiseRobustness: model must be .*no such file or folder, got '.*absent'/);
       await assert.rejects(run({reference: path.join(dir, 'absent')}), /reproduceNoiseRobustness: reference must be .*, got '.*absent'/);
